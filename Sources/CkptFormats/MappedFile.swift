@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory mapping of a whole file; the one owner of that mapping, unmapped in `deinit`.
+///
+/// Every view is bounds-checked against the size taken at open. A file that another process truncates
+/// while mapped would turn reads past its new end into SIGBUS, so `checkUnchanged()` re-reads the size
+/// and callers use it before touching tensor bytes.
+public final class MappedFile: @unchecked Sendable {
+    /// The path as given by the caller, used in every error message.
+    public let path: String
+    /// The file size in bytes when it was opened.
+    public let size: Int
+    private let base: UnsafeRawPointer?
+    private let descriptor: Int32
+
+    /// Opens and maps `path` read-only.
+    public init(path: String) throws(FormatError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FormatError(file: path, "cannot open: \(Self.errnoText())") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let text = Self.errnoText()
+            close(fd)
+            throw FormatError(file: path, "cannot stat: \(text)")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw FormatError(file: path, "not a regular file")
+        }
+        let size = Int(info.st_size)
+        var base: UnsafeRawPointer? = nil
+        if size > 0 {
+            guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+                let text = Self.errnoText()
+                close(fd)
+                throw FormatError(file: path, "cannot map \(size) bytes: \(text)")
+            }
+            base = UnsafeRawPointer(mapped)
+        }
+        self.size = size
+        self.base = base
+        self.descriptor = fd
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        close(descriptor)
+    }
+
+    /// The bytes `[offset, offset + count)`, after checking they lie inside the file as opened.
+    public func bytes(at offset: Int, count: Int) throws(FormatError) -> UnsafeRawBufferPointer {
+        guard offset >= 0, count >= 0 else {
+            throw FormatError(file: path, "negative range \(offset)+\(count)")
+        }
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        guard !overflow, end <= size else {
+            throw FormatError(
+                file: path, "range \(offset)..<\(overflow ? Int.max : end) is past the end of the \(size)-byte file")
+        }
+        guard count > 0, let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + offset, count: count)
+    }
+
+    /// The whole file.
+    public var allBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : size)
+    }
+
+    /// Fails if the file on disk is now shorter than when it was mapped (reads past its end would fault).
+    public func checkUnchanged() throws(FormatError) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            throw FormatError(file: path, "cannot stat: \(Self.errnoText())")
+        }
+        if Int(info.st_size) < size {
+            throw FormatError(file: path, "file shrank from \(size) to \(info.st_size) bytes while in use")
+        }
+    }
+
+    /// Advises the kernel that `[offset, offset+count)` will be read soon, in order.
+    public func adviseSequential(offset: Int, count: Int) {
+        guard let base, count > 0, offset >= 0, offset < size else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page
+        let length = min(size, offset + count) - start
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), length, MADV_WILLNEED)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A file written atomically: bytes go to a temporary file beside the destination, which is renamed
+/// over it only by `commit()`. Until then nothing exists at the destination; an abandoned or failed
+/// write removes the temporary file (also on Ctrl-C, through `PartialOutputs`).
+public final class OutputFile {
+    /// The final path.
+    public let path: String
+    /// The temporary path being written.
+    public let temporaryPath: String
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var committed = false
+    /// Bytes written so far (buffered ones included).
+    public private(set) var position: Int = 0
+    private static let bufferCapacity = 1 << 22
+
+    /// Creates the temporary file next to `path`. Fails if `path` exists and `overwrite` is false.
+    public init(path: String, overwrite: Bool = false) throws(FormatError) {
+        self.path = path
+        if !overwrite, FileManager.default.fileExists(atPath: path) {
+            throw FormatError(file: path, "already exists (use --force to replace it)")
+        }
+        let url = URL(fileURLWithPath: path)
+        let name = ".\(url.lastPathComponent).ckpt-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(name).path
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw FormatError(file: path, "cannot create a temporary file beside it: \(MappedFile.errnoText())")
+        }
+        PartialOutputs.shared.register(temporaryPath)
+        buffer.reserveCapacity(Self.bufferCapacity)
+    }
+
+    deinit {
+        if !committed { abandon() }
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FormatError) {
+        if buffer.count + bytes.count <= Self.bufferCapacity {
+            buffer.append(contentsOf: bytes)
+        } else {
+            try flush()
+            if bytes.count >= Self.bufferCapacity {
+                try writeAll(bytes)
+            } else {
+                buffer.append(contentsOf: bytes)
+            }
+        }
+        position += bytes.count
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: [UInt8]) throws(FormatError) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(FormatError) in try write(raw) } }.get()
+    }
+
+    /// Appends `count` zero bytes.
+    public func writeZeros(_ count: Int) throws(FormatError) {
+        guard count > 0 else { return }
+        try write([UInt8](repeating: 0, count: count))
+    }
+
+    /// Pads with zeros up to a multiple of `alignment`.
+    public func pad(to alignment: Int) throws(FormatError) {
+        guard let target = alignUp(position, to: alignment) else {
+            throw FormatError(file: path, "offset \(position) overflows when aligned")
+        }
+        try writeZeros(target - position)
+    }
+
+    /// Writes the buffered bytes out.
+    public func flush() throws(FormatError) {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { raw in Result { () throws(FormatError) in try writeAll(raw) } }.get()
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FormatError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = posixWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let text = errno == ENOSPC ? "disk full" : MappedFile.errnoText()
+                throw FormatError(file: path, "cannot write: \(text)")
+            }
+            offset += n
+        }
+    }
+
+    /// Flushes, syncs and renames the temporary file to `path`.
+    public func commit() throws(FormatError) {
+        try flush()
+        guard fsync(descriptor) == 0 else {
+            throw FormatError(file: path, "cannot sync: \(MappedFile.errnoText())")
+        }
+        close(descriptor)
+        descriptor = -1
+        guard rename(temporaryPath, path) == 0 else {
+            let text = MappedFile.errnoText()
+            abandon()
+            throw FormatError(file: path, "cannot rename the finished file into place: \(text)")
+        }
+        committed = true
+        PartialOutputs.shared.unregister(temporaryPath)
+    }
+
+    /// Closes and deletes the temporary file; nothing is left at `path`.
+    public func abandon() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+        unlink(temporaryPath)
+        PartialOutputs.shared.unregister(temporaryPath)
+    }
+}
+
+/// The temporary files being written right now, so an interrupt handler can delete them.
+public final class PartialOutputs: @unchecked Sendable {
+    public static let shared = PartialOutputs()
+    private let lock = NSLock()
+    private var paths: Set<String> = []
+
+    func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    /// Deletes every registered temporary file; returns how many there were.
+    @discardableResult
+    public func removeAll() -> Int {
+        lock.withLock {
+            for path in paths { unlink(path) }
+            defer { paths.removeAll() }
+            return paths.count
+        }
+    }
+}
+
+/// `write(2)`, named apart from `OutputFile.write` so the method can call it.
+private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}

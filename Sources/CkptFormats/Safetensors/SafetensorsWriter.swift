@@ -1,0 +1,69 @@
+/// Writes safetensors files as the reference writer does (FORMATS.md §3.3): compact JSON header with
+/// `__metadata__` first, tensors ordered by dtype (widest first) then name so every tensor is aligned
+/// to its element size, offsets contiguous from 0, header padded with spaces to a multiple of 8.
+public struct SafetensorsWriter {
+    /// A tensor to write.
+    public struct Tensor {
+        public var name: String
+        public var dtype: SafetensorsDType
+        public var shape: [Int]
+        public var byteCount: Int
+        public var source: TensorSource
+
+        public init(name: String, dtype: SafetensorsDType, shape: [Int], source: TensorSource) throws(FormatError) {
+            guard let elements = checkedProduct(shape), let bytes = TensorType.safetensors(dtype).byteCount(elements: elements)
+            else { throw FormatError(file: name, "shape \(shape) of \(dtype.rawValue) is not a whole number of bytes") }
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+            self.byteCount = bytes
+            self.source = source
+        }
+    }
+
+    public var metadata: [(key: String, value: String)]?
+    /// Tensors in the order they will be laid out.
+    public private(set) var tensors: [Tensor]
+
+    public init(metadata: [(key: String, value: String)]?, tensors: [Tensor]) {
+        self.metadata = metadata
+        self.tensors = tensors.sorted {
+            ($0.dtype.referenceRank, $1.name) > ($1.dtype.referenceRank, $0.name)
+        }
+    }
+
+    /// Sum of the tensors' byte sizes (the index's `total_size`).
+    public var dataSize: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+
+    /// The 8-byte length followed by the padded JSON header.
+    public func headerBytes() -> [UInt8] {
+        var root = JSONObject()
+        if let metadata {
+            var entries = JSONObject()
+            for (key, value) in metadata { entries[key] = .string(value) }
+            root["__metadata__"] = .object(entries)
+        }
+        var offset = 0
+        for tensor in tensors {
+            var entry = JSONObject()
+            entry["dtype"] = .string(tensor.dtype.rawValue)
+            entry["shape"] = .array(tensor.shape.map { .number(JSONNumber($0)) })
+            entry["data_offsets"] = .array([.number(JSONNumber(offset)), .number(JSONNumber(offset + tensor.byteCount))])
+            root[tensor.name] = .object(entry)
+            offset += tensor.byteCount
+        }
+        var json: [UInt8] = JSONValue.object(root).serializedBytes()
+        json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
+        var out: [UInt8] = []
+        appendLittleEndian(UInt64(json.count), to: &out)
+        return out + json
+    }
+
+    /// Writes the file to `output` (the caller commits it).
+    public func write(to output: OutputFile) throws {
+        try output.write(headerBytes())
+        for tensor in tensors {
+            try tensor.source.write(tensor.name, byteCount: tensor.byteCount, to: output)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+internal import CCkptBLAS
+
+/// Matrix products through the system CBLAS (OpenBLAS). The only file that touches BLAS.
+public enum GEMM {
+    /// `C (m,n) = A (m,k) · Bᵀ` with `B` stored `(n,k)` row-major — the layout of a linear layer's
+    /// weight `[out, in]`, so `X (tokens, in) · Wᵀ → (tokens, out)`. `C` is overwritten, or accumulated
+    /// into when `accumulate` is true.
+    public static func multiplyTransposed(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, accumulate: Bool = false
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
+        }
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(k), b, Int32(k), accumulate ? 1 : 0, c, Int32(n))
+    }
+
+    /// The number of threads BLAS uses for one call.
+    public static var threadCount: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+}

@@ -1,0 +1,36 @@
+import CkptKernels
+import CkptTestSupport
+import Testing
+
+@Suite struct GEMMTests {
+    /// `C = A · Bᵀ` against a naive f64 loop, odd sizes so no kernel tile fits exactly.
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 65), (64, 96, 130)])
+    func matchesNaiveProduct(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var generator = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
+        let a = (0..<(m * k)).map { _ in generator.nextFloat() }
+        let b = (0..<(n * k)).map { _ in generator.nextFloat() }
+        var c = [Float](repeating: .nan, count: m * n)
+        GEMM.multiplyTransposed(a, b, into: &c, m: m, n: n, k: k)
+        var expected = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[j * k + p]) }
+                expected[i * n + j] = Float(sum)
+            }
+        }
+        let mismatch = firstMismatch(c, expected, atol: 1e-5, rtol: 1e-5)
+        #expect(mismatch == nil, "\(mismatch.map(String.init(describing:)) ?? "")")
+        // Accumulating adds the same product again.
+        GEMM.multiplyTransposed(a, b, into: &c, m: m, n: n, k: k, accumulate: true)
+        #expect(firstMismatch(c, expected.map { 2 * $0 }, atol: 1e-5, rtol: 1e-5) == nil)
+    }
+
+    @Test func threadCountCanBeSet() {
+        let before = GEMM.threadCount
+        GEMM.threadCount = 1
+        #expect(GEMM.threadCount == 1)
+        GEMM.threadCount = before
+    }
+}
