@@ -100,7 +100,7 @@ public struct GGUFFile: Sendable {
         }
 
         var metadata: [GGUFKeyValue] = []
-        metadata.reserveCapacity(Int(kvCount))
+        metadata.reserveCapacity(min(Int(kvCount), 4096))
         var seenKeys = Set<[UInt8]>()
         for index in 0..<Int(kvCount) {
             let start = reader.position
@@ -128,7 +128,7 @@ public struct GGUFFile: Sendable {
         }
 
         var tensors: [GGUFTensorInfo] = []
-        tensors.reserveCapacity(Int(tensorCount))
+        tensors.reserveCapacity(min(Int(tensorCount), 4096))
         var seenNames = Set<[UInt8]>()
         for index in 0..<Int(tensorCount) {
             let start = reader.position
