@@ -16,10 +16,12 @@ let package = Package(
         .systemLibrary(name: "CCkptBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "CkptFormats"),
+        .target(name: "CkptModels", dependencies: ["CkptFormats"]),
+        .target(name: "CkptEngine", dependencies: ["CkptFormats", "CkptModels", "CkptKernels"]),
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),
         .target(name: "CkptCLI", dependencies: [
-            "CkptFormats", "CkptKernels", "CkptCompression",
+            "CkptFormats", "CkptModels", "CkptEngine", "CkptKernels", "CkptCompression",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ckpt", dependencies: ["CkptCLI"]),

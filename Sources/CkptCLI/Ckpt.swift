@@ -1,5 +1,6 @@
 import ArgumentParser
 import CkptFormats
+import CkptModels
 import Foundation
 
 /// The `ckpt` command: subcommands per ../shared/DESIGN.md.
@@ -8,7 +9,7 @@ public struct Ckpt: ParsableCommand {
         commandName: "ckpt",
         abstract: "Inspect and convert GGUF and safetensors checkpoints; precompute the first layer of RoPE transformers.",
         version: ckptVersion,
-        subcommands: [Inspect.self])
+        subcommands: [Inspect.self, Logits.self])
 
     public init() {}
 
@@ -18,6 +19,8 @@ public struct Ckpt: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as FormatError {
+            exitWithMessage("ckpt: error: \(error)", code: 2)
+        } catch let error as ModelError {
             exitWithMessage("ckpt: error: \(error)", code: 2)
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)

@@ -1,0 +1,353 @@
+import CkptFormats
+import CkptKernels
+import CkptModels
+
+/// The reference forward pass: f32 math, weights decoded one matrix at a time as needed, GEMM
+/// through BLAS, causal attention over one token sequence. Follows transformers' semantics for every
+/// supported family (ARCHITECTURES.md), whichever format the weights come from.
+public struct Engine: Sendable {
+    public let model: Model
+    let rope: RotaryEmbedding
+
+    public init(model: Model) {
+        self.model = model
+        rope = Self.rotaryEmbedding(model.description)
+    }
+
+    var description: ModelDescription { model.description }
+
+    /// Logits `(tokens.count, vocab)`, row-major.
+    public func logits(tokens: [Int]) throws(ModelError) -> [Float] {
+        let m = description
+        for token in tokens where token < 0 || token >= m.vocabSize {
+            throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary 0..<\(m.vocabSize)")
+        }
+        var x = try embed(tokens)
+        let positions = Array(0..<tokens.count)
+        for layer in 0..<m.layerCount {
+            try block(layer: layer, x: &x, positions: positions)
+        }
+        return try head(x, rows: tokens.count)
+    }
+
+    /// The embedding rows of `tokens`, times the embedding scale.
+    func embed(_ tokens: [Int]) throws(ModelError) -> [Float] {
+        let d = description.hiddenSize
+        guard let embedding = model.tensor(.embedding) else {
+            throw ModelError(file: model.checkpoint.path, "missing the embedding tensor")
+        }
+        var x = [Float](repeating: 0, count: tokens.count * d)
+        for (i, token) in tokens.enumerated() {
+            let row = try model.decode(embedding, rows: token..<(token + 1))
+            let scale = description.embeddingScale ?? 1
+            for c in 0..<d { x[i * d + c] = row[c] * scale }
+        }
+        return x
+    }
+
+    /// One transformer block, updating the residual stream `x (n, d)` in place.
+    func block(layer: Int, x: inout [Float], positions: [Int]) throws(ModelError) {
+        let m = description
+        let n = positions.count
+        switch m.block {
+        case .parallel(let shared):
+            let h1 = try normalize(x, rows: n, .attnNorm, .attnNormBias, layer: layer)
+            let h2 = shared ? h1 : try normalize(x, rows: n, .ffnNorm, .ffnNormBias, layer: layer)
+            let attention = try attend(h1, layer: layer, positions: positions)
+            let ffn = try feedForward(h2, rows: n, layer: layer)
+            for i in x.indices { x[i] += attention[i] + ffn[i] }
+        case .serial:
+            let attnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .attnNorm, .attnNormBias, layer: layer)
+            var attention = try attend(attnIn, layer: layer, positions: positions)
+            if m.normPlacement != .pre { attention = try normalize(attention, rows: n, .postAttnNorm, nil, layer: layer) }
+            for i in x.indices { x[i] += attention[i] }
+            let ffnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .ffnNorm, .ffnNormBias, layer: layer)
+            var ffn = try feedForward(ffnIn, rows: n, layer: layer)
+            if m.normPlacement != .pre { ffn = try normalize(ffn, rows: n, .postFfnNorm, nil, layer: layer) }
+            for i in x.indices { x[i] += ffn[i] }
+        }
+    }
+
+    /// Q, K and V of `h (n, d)` before RoPE: projections, biases, clamp and q/k norms. This is the
+    /// token-local part of attention, the part the first-layer precompute stores.
+    public func attentionInputs(_ h: [Float], rows n: Int, layer: Int) throws(ModelError) -> (q: [Float], k: [Float], v: [Float]) {
+        let m = description
+        let weights = try AttentionWeights(model, layer: layer)
+        var q = linear(h, rows: n, weights.q, bias: weights.qBias, outputs: m.qWidth)
+        var k = linear(h, rows: n, weights.k, bias: weights.kBias, outputs: m.kvWidth)
+        var v = linear(h, rows: n, weights.v, bias: weights.vBias, outputs: m.kvWidth)
+        if let clamp = m.qkvClamp {
+            for i in q.indices { q[i] = min(max(q[i], -clamp), clamp) }
+            for i in k.indices { k[i] = min(max(k[i], -clamp), clamp) }
+            for i in v.indices { v[i] = min(max(v[i], -clamp), clamp) }
+        }
+        if let qkNorm = m.qkNorm {
+            try normalizeHeads(&q, rows: n, heads: m.headCount, qkNorm, .qNorm, .qNormBias, layer: layer)
+            try normalizeHeads(&k, rows: n, heads: m.kvHeadCount, qkNorm, .kNorm, .kNormBias, layer: layer)
+        }
+        return (q, k, v)
+    }
+
+    /// Attention of one layer over `h (n, d)`, output projection included.
+    func attend(_ h: [Float], layer: Int, positions: [Int]) throws(ModelError) -> [Float] {
+        let n = positions.count
+        var (q, k, v) = try attentionInputs(h, rows: n, layer: layer)
+        return try attendProjected(q: &q, k: &k, v: v, layer: layer, positions: positions)
+    }
+
+    /// RoPE, causal attention and the output projection, from pre-RoPE q, k and v.
+    func attendProjected(q: inout [Float], k: inout [Float], v: [Float], layer: Int, positions: [Int]) throws(ModelError) -> [Float] {
+        let m = description
+        let n = positions.count
+        rope.apply(&q, rows: n, heads: m.headCount, headDim: m.headDim, positions: positions)
+        rope.apply(&k, rows: n, heads: m.kvHeadCount, headDim: m.headDim, positions: positions)
+        let window = m.slidingLayers.contains(layer) ? m.slidingWindow : nil
+        let context = CausalAttention(
+            heads: m.headCount, kvHeads: m.kvHeadCount, headDim: m.headDim, scale: m.attentionScale,
+            softcap: m.attentionSoftcap, window: window
+        ).apply(q: q, k: k, v: v, positions: positions)
+        let o = try model.required(.o, layer: layer)
+        return linear(context, rows: n, o, bias: try model.floats(.oBias, layer: layer), outputs: m.hiddenSize)
+    }
+
+    /// The feed-forward network of one layer over `h (n, d)`.
+    public func feedForward(_ h: [Float], rows n: Int, layer: Int) throws(ModelError) -> [Float] {
+        let m = description
+        if let experts = m.experts { return try mixtureOfExperts(h, rows: n, layer: layer, experts: experts) }
+        let ff = m.feedForwardSize
+        var hidden: [Float]
+        switch m.feedForward {
+        case .plain:
+            hidden = linear(h, rows: n, try model.required(.up, layer: layer), bias: try model.floats(.upBias, layer: layer), outputs: ff)
+            activate(&hidden)
+        case .gated(let fused):
+            var gate: [Float]
+            let up: [Float]
+            if fused {
+                let both = linear(h, rows: n, try model.required(.gateUp, layer: layer), bias: nil, outputs: 2 * ff)
+                gate = [Float](repeating: 0, count: n * ff)
+                var upValues = [Float](repeating: 0, count: n * ff)
+                for r in 0..<n {
+                    for c in 0..<ff {
+                        gate[r * ff + c] = both[r * 2 * ff + c]
+                        upValues[r * ff + c] = both[r * 2 * ff + ff + c]
+                    }
+                }
+                up = upValues
+            } else {
+                gate = linear(h, rows: n, try model.required(.gate, layer: layer), bias: nil, outputs: ff)
+                up = linear(h, rows: n, try model.required(.up, layer: layer), bias: try model.floats(.upBias, layer: layer), outputs: ff)
+            }
+            activate(&gate)
+            for i in gate.indices { gate[i] *= up[i] }
+            hidden = gate
+        }
+        return linear(hidden, rows: n, try model.required(.down, layer: layer), bias: try model.floats(.downBias, layer: layer), outputs: m.hiddenSize)
+    }
+
+    /// Mixtral's sparse MoE: softmax router, top-k experts, weights renormalized over the k.
+    func mixtureOfExperts(_ h: [Float], rows n: Int, layer: Int, experts: ModelDescription.Experts) throws(ModelError) -> [Float] {
+        let m = description
+        let d = m.hiddenSize
+        let ff = m.feedForwardSize
+        let router = linear(h, rows: n, try model.required(.router, layer: layer), bias: nil, outputs: experts.count)
+        var chosen: [[(token: Int, weight: Float)]] = Array(repeating: [], count: experts.count)
+        for r in 0..<n {
+            var probabilities = Array(router[(r * experts.count)..<((r + 1) * experts.count)])
+            probabilities.withUnsafeMutableBufferPointer { Activations.softmax($0.baseAddress!, count: experts.count) }
+            let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(experts.used)
+            let total = top.reduce(Float(0)) { $0 + probabilities[$1] }
+            for e in top { chosen[e].append((r, probabilities[e] / total)) }
+        }
+        var out = [Float](repeating: 0, count: n * d)
+        for e in 0..<experts.count where !chosen[e].isEmpty {
+            let tokens = chosen[e]
+            var input = [Float](repeating: 0, count: tokens.count * d)
+            for (i, t) in tokens.enumerated() {
+                for c in 0..<d { input[i * d + c] = h[t.token * d + c] }
+            }
+            let (gateW, upW, downW) = try expertWeights(layer: layer, expert: e)
+            var gate = linear(input, rows: tokens.count, gateW, bias: nil, outputs: ff)
+            let up = linear(input, rows: tokens.count, upW, bias: nil, outputs: ff)
+            activate(&gate)
+            for i in gate.indices { gate[i] *= up[i] }
+            let result = linear(gate, rows: tokens.count, downW, bias: nil, outputs: d)
+            for (i, t) in tokens.enumerated() {
+                for c in 0..<d { out[t.token * d + c] += t.weight * result[i * d + c] }
+            }
+        }
+        return out
+    }
+
+    /// One expert's gate, up and down matrices (per-expert tensors in HF, slices of stacked ones in GGUF).
+    func expertWeights(layer: Int, expert e: Int) throws(ModelError) -> ([Float], [Float], [Float]) {
+        let m = description
+        guard m.naming == .gguf else {
+            return (
+                try model.required(.expertGate, layer: layer, expert: e), try model.required(.expertUp, layer: layer, expert: e),
+                try model.required(.expertDown, layer: layer, expert: e)
+            )
+        }
+        func slice(_ role: TensorRole, rowsPerExpert: Int) throws(ModelError) -> [Float] {
+            guard let tensor = model.tensor(role, layer: layer) else {
+                throw ModelError(file: model.checkpoint.path, "missing \(role.rawValue) of layer \(layer)")
+            }
+            return try model.decode(tensor, rows: (e * rowsPerExpert)..<((e + 1) * rowsPerExpert))
+        }
+        return (
+            try slice(.expertGate, rowsPerExpert: m.feedForwardSize), try slice(.expertUp, rowsPerExpert: m.feedForwardSize),
+            try slice(.expertDown, rowsPerExpert: m.hiddenSize)
+        )
+    }
+
+    /// Final norm, head (in chunks of vocabulary rows), logit scale and soft-cap.
+    func head(_ x: [Float], rows n: Int) throws(ModelError) -> [Float] {
+        let m = description
+        let d = m.hiddenSize
+        let h = try normalize(x, rows: n, .outputNorm, .outputNormBias, layer: 0)
+        guard let matrix = model.tensor(m.tiedHead ? .embedding : .output) else {
+            throw ModelError(file: model.checkpoint.path, "missing the output head")
+        }
+        let bias = try model.floats(.outputBias)
+        var logits = [Float](repeating: 0, count: n * m.vocabSize)
+        let chunk = max(1, min(m.vocabSize, (1 << 24) / d))
+        var start = 0
+        while start < m.vocabSize {
+            let end = min(m.vocabSize, start + chunk)
+            let weights = try model.decode(matrix, rows: start..<end)
+            let part = linear(h, rows: n, weights, bias: bias.map { Array($0[start..<end]) }, outputs: end - start)
+            for r in 0..<n {
+                for c in 0..<(end - start) { logits[r * m.vocabSize + start + c] = part[r * (end - start) + c] }
+            }
+            start = end
+        }
+        if let scale = m.logitScale { for i in logits.indices { logits[i] *= scale } }
+        if let cap = m.finalSoftcap {
+            logits.withUnsafeMutableBufferPointer { Activations.softcap($0.baseAddress!, count: $0.count, cap: cap) }
+        }
+        return logits
+    }
+
+    // MARK: - Small helpers
+
+    /// `x (rows, in) · Wᵀ + b` with `W (outputs, in)`.
+    func linear(_ x: [Float], rows: Int, _ weight: [Float], bias: [Float]?, outputs: Int) -> [Float] {
+        let inputs = weight.count / max(outputs, 1)
+        var out = [Float](repeating: 0, count: rows * outputs)
+        if let bias {
+            for r in 0..<rows { for c in 0..<outputs { out[r * outputs + c] = bias[c] } }
+        }
+        x.withUnsafeBufferPointer { xp in
+            weight.withUnsafeBufferPointer { wp in
+                out.withUnsafeMutableBufferPointer { op in
+                    GEMM.multiplyTransposed(
+                        xp.baseAddress!, wp.baseAddress!, into: op.baseAddress!, m: rows, n: outputs, k: inputs,
+                        accumulate: bias != nil)
+                }
+            }
+        }
+        return out
+    }
+
+    func activate(_ values: inout [Float]) {
+        values.withUnsafeMutableBufferPointer { p in
+            switch description.activation {
+            case .silu: Activations.silu(p.baseAddress!, count: p.count)
+            case .geluExact: Activations.geluExact(p.baseAddress!, count: p.count)
+            case .geluTanh: Activations.geluTanh(p.baseAddress!, count: p.count)
+            }
+        }
+    }
+
+    /// The model's norm of each `d`-wide row, with `weight`/`bias` of `layer`.
+    func normalize(_ x: [Float], rows: Int, _ weight: TensorRole, _ bias: TensorRole?, layer: Int) throws(ModelError) -> [Float] {
+        let w = try model.required(weight, layer: layer)
+        let b = try bias.flatMap { (role) throws(ModelError) in try model.floats(role, layer: layer) }
+        return Self.normalize(x, rows: rows, width: w.count, norm: description.norm, weight: w, bias: b)
+    }
+
+    static func normalize(_ x: [Float], rows: Int, width: Int, norm: ModelDescription.Norm, weight: [Float]?, bias: [Float]?) -> [Float] {
+        var out = x
+        withOptionalPointer(weight) { w in
+            withOptionalPointer(bias) { b in
+                out.withUnsafeMutableBufferPointer { op in
+                    switch norm {
+                    case .rms(let eps, let offset):
+                        Normalization.rms(op.baseAddress!, into: op.baseAddress!, rows: rows, width: width, weight: w, weightOffset: offset, eps: eps)
+                    case .layer(let eps, _):
+                        Normalization.layer(op.baseAddress!, into: op.baseAddress!, rows: rows, width: width, weight: w, bias: b, eps: eps)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Q/K norms: per head with one shared weight, per head with its own, or over the whole width.
+    func normalizeHeads(
+        _ values: inout [Float], rows n: Int, heads: Int, _ qkNorm: ModelDescription.QKNorm, _ weightRole: TensorRole,
+        _ biasRole: TensorRole, layer: Int
+    ) throws(ModelError) {
+        let hd = description.headDim
+        switch qkNorm.scope {
+        case .fullWidth:
+            values = Self.normalize(values, rows: n, width: heads * hd, norm: qkNorm.norm, weight: try model.required(weightRole, layer: layer), bias: nil)
+        case .sharedAcrossHeads:
+            let w = try model.required(weightRole, layer: layer)
+            let b = try model.floats(biasRole, layer: layer)
+            values = Self.normalize(values, rows: n * heads, width: hd, norm: qkNorm.norm, weight: w, bias: b)
+        case .perHead:
+            var weights: [Float]
+            if model.names.layer[weightRole]?.contains("{H}") == true {
+                weights = []
+                for h in 0..<heads { weights += try model.required(weightRole, layer: layer, head: h) }
+            } else {
+                weights = try model.required(weightRole, layer: layer)
+            }
+            for h in 0..<heads {
+                let w = Array(weights[(h * hd)..<((h + 1) * hd)])
+                for r in 0..<n {
+                    let start = (r * heads + h) * hd
+                    let row = Self.normalize(Array(values[start..<(start + hd)]), rows: 1, width: hd, norm: qkNorm.norm, weight: w, bias: nil)
+                    values.replaceSubrange(start..<(start + hd), with: row)
+                }
+            }
+        }
+    }
+
+    /// RoPE frequencies for the description, with linear, llama3 or per-pair factor scaling.
+    static func rotaryEmbedding(_ m: ModelDescription) -> RotaryEmbedding {
+        let r = m.rope.dimensions
+        var frequencies = RotaryEmbedding.standardFrequencies(base: m.rope.theta, dimensions: r)
+        switch m.rope.scaling {
+        case .none: break
+        case .linear(let factor):
+            frequencies = frequencies.map { $0 / factor }
+        case .frequencyFactors(let factors):
+            frequencies = zip(frequencies, factors).map { Double(Float($0) / $1) }
+        case .llama3(let factor, let low, let high, let original):
+            let lowWavelength = original / low
+            let highWavelength = original / high
+            frequencies = frequencies.map { f in
+                let wavelength = 2 * Double.pi / f
+                if wavelength < highWavelength { return f }
+                if wavelength > lowWavelength { return f / factor }
+                let smooth = (original / wavelength - low) / (high - low)
+                return (1 - smooth) * f / factor + smooth * f
+            }
+        }
+        return RotaryEmbedding(pairing: m.rope.style == .neox ? .half : .adjacent, dimensions: r, inverseFrequencies: frequencies)
+    }
+}
+
+/// Calls `body` with a pointer to `values`' storage, or nil.
+func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+extension RotaryEmbedding {
+    func apply(_ x: inout [Float], rows: Int, heads: Int, headDim: Int, positions: [Int]) {
+        x.withUnsafeMutableBufferPointer { apply($0.baseAddress!, rows: rows, heads: heads, headDim: headDim, positions: positions) }
+    }
+}

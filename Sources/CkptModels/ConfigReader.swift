@@ -1,0 +1,158 @@
+import CkptFormats
+
+/// Typed reads of model hyperparameters from either `config.json` or GGUF metadata, accepting the
+/// spellings published checkpoints use and naming the file and key in every error.
+///
+/// Every value taken from a file is range-checked here before it becomes a size (FORMATS.md §4 rows 15, 34).
+public struct ConfigReader: Sendable {
+    enum Source: Sendable {
+        case json(JSONObject)
+        case gguf([GGUFKeyValue], prefix: String)
+    }
+
+    let source: Source
+    /// The file the values came from, for error messages.
+    public let file: String
+
+    /// Reads `config.json` (a multimodal wrapper's `text_config` is used when present).
+    public init(config: JSONObject, file: String) {
+        if let text = config["text_config"]?.object {
+            var merged = text
+            for key in ["architectures", "tie_word_embeddings"] where merged[key] == nil {
+                if let value = config[key] { merged[key] = value }
+            }
+            source = .json(merged)
+        } else {
+            source = .json(config)
+        }
+        self.file = file
+    }
+
+    /// Reads GGUF metadata; keys starting with "." are relative to `<architecture>.`.
+    public init(gguf metadata: [GGUFKeyValue], architecture: String, file: String) {
+        source = .gguf(metadata, prefix: architecture + ".")
+        self.file = file
+    }
+
+    private func lookup(_ key: String) -> (value: Any, text: String)? {
+        switch source {
+        case .json(let object):
+            guard let value = object[key], !value.isNull else { return nil }
+            return (value, key)
+        case .gguf(let metadata, let prefix):
+            let full = key.hasPrefix(".") ? prefix + key.dropFirst() : key
+            guard let entry = metadata.first(where: { $0.key == full }) else { return nil }
+            return (entry.value, full)
+        }
+    }
+
+    /// Whether any of `keys` is present (and not null).
+    public func has(_ keys: String...) -> Bool { keys.contains { lookup($0) != nil } }
+
+    /// The first of `keys` present, as an integer within `range`.
+    public func int(_ keys: String..., in range: ClosedRange<Int> = 0...Int(Int32.max)) throws(ModelError) -> Int? {
+        for key in keys {
+            guard let (value, name) = lookup(key) else { continue }
+            let integer: Int?
+            switch value {
+            case let v as JSONValue: integer = v.number?.int64.map(Int.init) ?? v.number?.double.flatMap { Int(exactly: $0) }
+            case let v as GGUFValue: integer = v.integer
+            default: integer = nil
+            }
+            guard let integer else { throw ModelError(file: file, "\(name) must be an integer") }
+            guard range.contains(integer) else {
+                throw ModelError(file: file, "\(name) is \(integer), outside \(range.lowerBound)...\(range.upperBound)")
+            }
+            return integer
+        }
+        return nil
+    }
+
+    /// The first of `keys` present, as a finite number.
+    public func double(_ keys: String...) throws(ModelError) -> Double? {
+        for key in keys {
+            guard let (value, name) = lookup(key) else { continue }
+            let number: Double?
+            switch value {
+            case let v as JSONValue: number = v.number?.double
+            case let v as GGUFValue: number = v.number
+            default: number = nil
+            }
+            guard let number, number.isFinite else { throw ModelError(file: file, "\(name) must be a finite number") }
+            return number
+        }
+        return nil
+    }
+
+    /// The first of `keys` present, as a boolean.
+    public func bool(_ keys: String...) throws(ModelError) -> Bool? {
+        for key in keys {
+            guard let (value, name) = lookup(key) else { continue }
+            switch value {
+            case let v as JSONValue:
+                guard let b = v.bool else { throw ModelError(file: file, "\(name) must be true or false") }
+                return b
+            case let v as GGUFValue:
+                guard let b = v.bool else { throw ModelError(file: file, "\(name) must be a bool") }
+                return b
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// The first of `keys` present, as a string.
+    public func string(_ keys: String...) throws(ModelError) -> String? {
+        for key in keys {
+            guard let (value, name) = lookup(key) else { continue }
+            switch value {
+            case let v as JSONValue:
+                guard let s = v.string else { throw ModelError(file: file, "\(name) must be a string") }
+                return s
+            case let v as GGUFValue:
+                guard let s = v.string else { throw ModelError(file: file, "\(name) must be a string") }
+                return s
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// A JSON object value (config.json only), e.g. `rope_scaling`.
+    public func object(_ key: String) throws(ModelError) -> JSONObject? {
+        guard let (value, name) = lookup(key) else { return nil }
+        guard let object = (value as? JSONValue)?.object else { throw ModelError(file: file, "\(name) must be an object") }
+        return object
+    }
+
+    /// A JSON array of strings (config.json only), e.g. `layer_types`.
+    public func strings(_ key: String) throws(ModelError) -> [String]? {
+        guard let (value, name) = lookup(key) else { return nil }
+        guard let items = (value as? JSONValue)?.array else { throw ModelError(file: file, "\(name) must be an array") }
+        var result: [String] = []
+        for item in items {
+            guard let text = item.string else { throw ModelError(file: file, "\(name) must hold strings") }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// A GGUF array's element count (e.g. the vocabulary), checking its element type.
+    public func arrayCount(_ key: String, elementType: GGUFValueType) throws(ModelError) -> Int? {
+        guard let (value, name) = lookup(key) else { return nil }
+        guard let array = (value as? GGUFValue)?.array, array.elementType == elementType else {
+            throw ModelError(file: file, "\(name) must be an array of \(elementType)")
+        }
+        return array.count
+    }
+
+    /// A sub-reader over a nested JSON object (for `rope_scaling` and `rope_parameters`).
+    public func nested(_ object: JSONObject) -> ConfigReader {
+        ConfigReader(source: .json(object), file: file)
+    }
+
+    private init(source: Source, file: String) {
+        self.source = source
+        self.file = file
+    }
+}

@@ -1,0 +1,191 @@
+import CkptFormats
+
+/// A checkpoint understood as a model: its description, its tensor names, and every tensor the
+/// description needs checked for presence and shape before any math runs.
+public struct Model: @unchecked Sendable {
+    public let checkpoint: Checkpoint
+    public let description: ModelDescription
+    public let names: TensorNameScheme
+
+    /// Describes `checkpoint` and checks its tensors.
+    public init(_ checkpoint: Checkpoint) throws(ModelError) {
+        self.checkpoint = checkpoint
+        var description: ModelDescription
+        switch checkpoint.format {
+        case .gguf:
+            let file = checkpoint.files[0].path
+            guard let architecture = checkpoint.architecture else {
+                throw ModelError(file: file, "GGUF has no general.architecture")
+            }
+            guard let embedding = checkpoint.tensor(named: "token_embd.weight"), embedding.shape.count == 2 else {
+                throw ModelError(file: file, "missing tensor token_embd.weight (or it is not 2-D)")
+            }
+            let reader = ConfigReader(gguf: checkpoint.ggufMetadata, architecture: architecture, file: file)
+            description = try .gguf(reader, architecture: architecture, embeddingRows: embedding.shape[0])
+            try Self.settleGGUFLayout(&description, checkpoint)
+        case .safetensors:
+            guard let config = checkpoint.config, let path = checkpoint.configPath else {
+                throw ModelError(file: checkpoint.path, "no config.json beside the safetensors file")
+            }
+            description = try .huggingFace(ConfigReader(config: config, file: path))
+        }
+        let names = TensorNameScheme.scheme(for: description)
+        // Whether the head is tied is decided by the tensors present: configs are sometimes wrong.
+        description.tiedHead = names.name(.output).flatMap(checkpoint.tensor(named:)) == nil
+        self.description = description
+        self.names = names
+        try checkShapes()
+    }
+
+    /// The tensor playing `role` (in `layer`, for `expert`/`head`), if the checkpoint has it.
+    public func tensor(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) -> TensorInfo? {
+        names.name(role, layer: layer, expert: expert, head: head).flatMap(checkpoint.tensor(named:))
+    }
+
+    /// GGUF files say some things only through which tensors exist.
+    static func settleGGUFLayout(_ description: inout ModelDescription, _ checkpoint: Checkpoint) throws(ModelError) {
+        func has(_ name: String) -> Bool { checkpoint.tensor(named: name) != nil }
+        if has("blk.0.attn_qkv.weight") { description.qkvLayout = .fused }
+        if description.family == .phi3 { description.feedForward = .gated(fusedGateUp: true) }
+        if description.family == .falcon, has("blk.0.attn_norm_2.weight") { description.block = .parallel(sharedNorm: false) }
+        if description.family == .stablelm, !has("blk.0.ffn_norm.weight") { description.block = .parallel(sharedNorm: true) }
+        if [.stablelm, .cohere].contains(description.family), has("blk.0.attn_q_norm.weight") {
+            description.qkNorm = ModelDescription.QKNorm(scope: .perHead, norm: .layer(eps: description.norm.eps, bias: false))
+        }
+        if description.family == .phi, has("blk.0.attn_q_norm.weight") {
+            description.qkNorm = ModelDescription.QKNorm(scope: .sharedAcrossHeads, norm: description.norm)
+        }
+        if let factors = checkpoint.tensor(named: "rope_freqs.weight") {
+            guard factors.elementCount == description.rope.dimensions / 2 else {
+                throw ModelError(
+                    file: checkpoint.files[factors.fileIndex].path,
+                    "rope_freqs.weight has \(factors.elementCount) values, expected \(description.rope.dimensions / 2)")
+            }
+            do {
+                description.rope.scaling = .frequencyFactors(try checkpoint.floats(of: factors))
+            } catch {
+                throw ModelError(file: error.file, error.problem)
+            }
+        }
+    }
+
+    /// Every tensor the description needs, present and shaped as it says.
+    func checkShapes() throws(ModelError) {
+        let m = description
+        let d = m.hiddenSize
+        func expect(_ role: TensorRole, _ shape: [Int], layer: Int = 0, expert: Int? = nil, head: Int? = nil, optional: Bool = false)
+            throws(ModelError)
+        {
+            guard let name = names.name(role, layer: layer, expert: expert, head: head) else {
+                if optional { return }
+                throw ModelError(file: checkpoint.path, "this \(m.family.rawValue) layout has no name for \(role.rawValue)")
+            }
+            guard let tensor = checkpoint.tensor(named: name) else {
+                if optional { return }
+                throw ModelError(file: checkpoint.path, "missing tensor \(name)")
+            }
+            // GGUF may drop trailing 1-dimensions; compare without leading 1s.
+            let found = Array(tensor.shape.drop { $0 == 1 })
+            guard found == Array(shape.drop { $0 == 1 }) else {
+                throw ModelError(file: checkpoint.files[tensor.fileIndex].path, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
+            }
+            guard tensor.type.isFloatDecodable else {
+                throw ModelError(
+                    file: checkpoint.files[tensor.fileIndex].path, "tensor \(name) has type \(tensor.type.name), which cannot be read as numbers")
+            }
+        }
+        try expect(.embedding, [m.vocabSize, d])
+        try expect(.outputNorm, [d])
+        try expect(.outputNormBias, [d], optional: !m.norm.hasBias)
+        if !m.tiedHead { try expect(.output, [m.vocabSize, d]) }
+        try expect(.outputBias, [m.vocabSize], optional: true)
+        for layer in 0..<m.layerCount {
+            func norm(_ weight: TensorRole, _ bias: TensorRole) throws(ModelError) {
+                try expect(weight, [d], layer: layer)
+                try expect(bias, [d], layer: layer, optional: !m.norm.hasBias)
+            }
+            if m.normPlacement != .post { try norm(.attnNorm, .attnNormBias) }
+            switch (m.block, m.normPlacement) {
+            case (.parallel(sharedNorm: false), _), (.serial, .pre), (.serial, .sandwich): try norm(.ffnNorm, .ffnNormBias)
+            default: break
+            }
+            if m.normPlacement != .pre {
+                try expect(.postAttnNorm, [d], layer: layer)
+                try expect(.postFfnNorm, [d], layer: layer)
+            }
+            if m.qkvLayout == .separate {
+                try expect(.q, [m.qWidth, d], layer: layer)
+                try expect(.k, [m.kvWidth, d], layer: layer)
+                try expect(.v, [m.kvWidth, d], layer: layer)
+                for (role, width) in [(TensorRole.qBias, m.qWidth), (.kBias, m.kvWidth), (.vBias, m.kvWidth)] {
+                    try expect(role, [width], layer: layer, optional: true)
+                }
+            } else {
+                try expect(.qkv, [m.qWidth + 2 * m.kvWidth, d], layer: layer)
+                try expect(.qkvBias, [m.qWidth + 2 * m.kvWidth], layer: layer, optional: true)
+            }
+            try expect(.o, [d, m.qWidth], layer: layer)
+            try expect(.oBias, [d], layer: layer, optional: true)
+            if let qkNorm = m.qkNorm {
+                let hasBias = qkNorm.norm.hasBias
+                switch qkNorm.scope {
+                case .sharedAcrossHeads:
+                    try expect(.qNorm, [m.headDim], layer: layer)
+                    try expect(.kNorm, [m.headDim], layer: layer)
+                    try expect(.qNormBias, [m.headDim], layer: layer, optional: !hasBias)
+                    try expect(.kNormBias, [m.headDim], layer: layer, optional: !hasBias)
+                case .fullWidth:
+                    try expect(.qNorm, [m.qWidth], layer: layer)
+                    try expect(.kNorm, [m.kvWidth], layer: layer)
+                case .perHead where names.layer[.qNorm]?.contains("{H}") == true:
+                    for head in 0..<m.headCount { try expect(.qNorm, [m.headDim], layer: layer, head: head) }
+                    for head in 0..<m.kvHeadCount { try expect(.kNorm, [m.headDim], layer: layer, head: head) }
+                case .perHead:
+                    try expect(.qNorm, [m.headCount, m.headDim], layer: layer)
+                    try expect(.kNorm, [m.kvHeadCount, m.headDim], layer: layer)
+                }
+            }
+            let ff = m.feedForwardSize
+            if let experts = m.experts {
+                try expect(.router, [experts.count, d], layer: layer)
+                if m.naming == .gguf {
+                    try expect(.expertGate, [experts.count, ff, d], layer: layer)
+                    try expect(.expertUp, [experts.count, ff, d], layer: layer)
+                    try expect(.expertDown, [experts.count, d, ff], layer: layer)
+                } else {
+                    for e in 0..<experts.count {
+                        try expect(.expertGate, [ff, d], layer: layer, expert: e)
+                        try expect(.expertUp, [ff, d], layer: layer, expert: e)
+                        try expect(.expertDown, [d, ff], layer: layer, expert: e)
+                    }
+                }
+                continue
+            }
+            switch m.feedForward {
+            case .gated(fusedGateUp: true):
+                try expect(.gateUp, [2 * ff, d], layer: layer)
+            case .gated(fusedGateUp: false):
+                try expect(.gate, [ff, d], layer: layer)
+                try expect(.up, [ff, d], layer: layer)
+            case .plain:
+                try expect(.up, [ff, d], layer: layer)
+            }
+            try expect(.upBias, [ff], layer: layer, optional: true)
+            try expect(.down, [d, ff], layer: layer)
+            try expect(.downBias, [d], layer: layer, optional: true)
+        }
+    }
+}
+
+extension ModelDescription.Norm {
+    public var eps: Float {
+        switch self {
+        case .rms(let eps, _), .layer(let eps, _): eps
+        }
+    }
+
+    public var hasBias: Bool {
+        if case .layer(_, bias: true) = self { return true }
+        return false
+    }
+}

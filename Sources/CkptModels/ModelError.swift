@@ -1,0 +1,15 @@
+import CkptFormats
+
+/// Why a checkpoint cannot be described or used as a model: unsupported architecture, a config value
+/// that makes no sense, a missing or mis-shaped tensor. Prints as one line naming the file.
+public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var file: String
+    public var problem: String
+
+    public init(file: String, _ problem: String) {
+        self.file = file
+        self.problem = problem
+    }
+
+    public var description: String { "\(file): \(problem)" }
+}
