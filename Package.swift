@@ -27,6 +27,8 @@ let package = Package(
         .executableTarget(name: "ckpt", dependencies: ["CkptCLI"]),
         .target(name: "CkptTestSupport", dependencies: ["CkptFormats"], path: "Tests/CkptTestSupport"),
         .testTarget(name: "CkptFormatsTests", dependencies: ["CkptFormats", "CkptTestSupport"]),
+        .testTarget(name: "CkptModelsTests", dependencies: ["CkptModels", "CkptFormats", "CkptTestSupport"]),
+        .testTarget(name: "CkptEngineTests", dependencies: ["CkptEngine", "CkptModels", "CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptKernelsTests", dependencies: ["CkptKernels", "CkptCompression", "CkptTestSupport"]),
         .testTarget(name: "CkptCLITests", dependencies: ["CkptCLI", "CkptFormats", "CkptTestSupport"]),
     ]

@@ -46,6 +46,12 @@ public struct Model: @unchecked Sendable {
     static func settleGGUFLayout(_ description: inout ModelDescription, _ checkpoint: Checkpoint) throws(ModelError) {
         func has(_ name: String) -> Bool { checkpoint.tensor(named: name) != nil }
         if has("blk.0.attn_qkv.weight") { description.qkvLayout = .fused }
+        // The tensors are authoritative for the FFN width: llama.cpp's phi2 converter writes 4·d.
+        if let down = checkpoint.tensor(named: "blk.0.ffn_down.weight") ?? checkpoint.tensor(named: "blk.0.ffn_down_exps.weight"),
+            let width = down.shape.last
+        {
+            description.feedForwardSize = width
+        }
         if description.family == .phi3 { description.feedForward = .gated(fusedGateUp: true) }
         if description.family == .falcon, has("blk.0.attn_norm_2.weight") { description.block = .parallel(sharedNorm: false) }
         if description.family == .stablelm, !has("blk.0.ffn_norm.weight") { description.block = .parallel(sharedNorm: true) }
