@@ -18,10 +18,11 @@ let package = Package(
         .target(name: "CkptFormats"),
         .target(name: "CkptModels", dependencies: ["CkptFormats"]),
         .target(name: "CkptEngine", dependencies: ["CkptFormats", "CkptModels", "CkptKernels"]),
+        .target(name: "CkptPrecompute", dependencies: ["CkptFormats", "CkptModels", "CkptEngine", "CkptKernels", "CkptCompression"]),
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),
         .target(name: "CkptCLI", dependencies: [
-            "CkptFormats", "CkptModels", "CkptEngine", "CkptKernels", "CkptCompression",
+            "CkptFormats", "CkptModels", "CkptEngine", "CkptPrecompute", "CkptKernels", "CkptCompression",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ckpt", dependencies: ["CkptCLI"]),
@@ -29,6 +30,7 @@ let package = Package(
         .testTarget(name: "CkptFormatsTests", dependencies: ["CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptModelsTests", dependencies: ["CkptModels", "CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptEngineTests", dependencies: ["CkptEngine", "CkptModels", "CkptFormats", "CkptTestSupport"]),
+        .testTarget(name: "CkptPrecomputeTests", dependencies: ["CkptPrecompute", "CkptModels", "CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptKernelsTests", dependencies: ["CkptKernels", "CkptCompression", "CkptTestSupport"]),
         .testTarget(name: "CkptCLITests", dependencies: ["CkptCLI", "CkptFormats", "CkptTestSupport"]),
     ]

@@ -101,3 +101,39 @@ import Testing
         #expect(untied.description.rope.style == .interleaved)
     }
 }
+
+/// FORMATS.md §4 row 15: standard keys with the wrong type are refused by the typed getters.
+@Suite struct GGUFMetadataTypeTests {
+    func describe(_ entries: [GGUFKeyValue]) throws(ModelError) -> ModelDescription {
+        try ModelDescription.gguf(ConfigReader(gguf: entries, architecture: "llama", file: "m.gguf"), architecture: "llama", embeddingRows: 10)
+    }
+
+    let base: [GGUFKeyValue] = [
+        GGUFKeyValue("llama.embedding_length", .uint32(64)), GGUFKeyValue("llama.block_count", .uint32(2)),
+        GGUFKeyValue("llama.attention.head_count", .uint32(4)),
+    ]
+
+    @Test func acceptsAnyIntegerWidth() throws {
+        let d = try describe([GGUFKeyValue("llama.embedding_length", .uint64(64)), GGUFKeyValue("llama.block_count", .int32(2)),
+                              GGUFKeyValue("llama.attention.head_count", .uint8(4))])
+        #expect(d.hiddenSize == 64 && d.layerCount == 2 && d.headCount == 4 && d.rope.style == .interleaved && d.rope.theta == 10000)
+    }
+
+    @Test func refusesWrongTypesAndRanges() {
+        #expect(throws: ModelError(file: "m.gguf", "llama.block_count must be an integer")) {
+            try describe([base[0], GGUFKeyValue("llama.block_count", .string("2")), base[2]])
+        }
+        #expect(throws: ModelError(file: "m.gguf", "llama.attention.head_count is 0, outside 1...65536")) {
+            try describe([base[0], base[1], GGUFKeyValue("llama.attention.head_count", .uint32(0))])
+        }
+        #expect(throws: ModelError(file: "m.gguf", "llama.rope.freq_base must be a finite number")) {
+            try describe(base + [GGUFKeyValue("llama.rope.freq_base", .float32(.nan))])
+        }
+        #expect(throws: ModelError(file: "m.gguf", "missing required setting llama.block_count")) {
+            try describe([base[0], base[2]])
+        }
+        #expect(throws: ModelError(file: "m.gguf", "rope scaling type \"yarn\" is not supported (only linear)")) {
+            try describe(base + [GGUFKeyValue("llama.rope.scaling.type", .string("yarn"))])
+        }
+    }
+}

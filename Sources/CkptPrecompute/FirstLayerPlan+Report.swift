@@ -1,0 +1,66 @@
+import CkptFormats
+
+extension FirstLayerPlan {
+    /// The rows `ckpt plan` prints, in FORMULAS.md's order: label and exact value.
+    public func rows(batches: [Int]) -> [(label: String, value: Value)] {
+        var rows: [(String, Value)] = [
+            ("Q+P weights per layer", .count(queryAndOutputWeightsPerLayer)),
+            ("K+V weights per layer", .count(keyValueWeightsPerLayer)),
+            ("FFN weights per layer", .count(feedForwardWeightsPerLayer)),
+            ("Input+output embeddings", .count(embeddingWeights)),
+            ("Weights that can be eliminated", .count(eliminatedWeights)),
+        ]
+        for b in batches {
+            rows.append(("Reads without precompute, B=\(grouped(b))", .count(readsWithout(batch: b))))
+            rows.append(("Reads with precompute, B=\(grouped(b))", .count(readsWith(batch: b))))
+        }
+        for b in batches { rows.append(("Reduction factor B=\(grouped(b))", .factor(reduction(batch: b)))) }
+        rows.append(("Embedding memory increase (2e+d)*vocab", .count(embeddingIncrease)))
+        if tiedHeadCopy > 0 { rows.append(("Tied head keeps its own copy vocab*d", .count(tiedHeadCopy))) }
+        rows.append(("Memory decrease (eliminated weights)", .count(-eliminatedWeights)))
+        rows.append(("Total absolute change", .count(totalChange)))
+        rows.append(("Total relative change", .percent(relativeChange)))
+        return rows
+    }
+
+    /// A reported number and how it is shown.
+    public enum Value: Sendable {
+        case count(Int)
+        case factor(Double)
+        case percent(Double)
+
+        /// As FORMULAS.md writes it: `25,165,824`, `2,458x`, `-3%`.
+        public var text: String {
+            switch self {
+            case .count(let n): grouped(n)
+            case .factor(let f): grouped(Int(f.rounded())) + "x"
+            case .percent(let p): "\(Int((p * 100).rounded()))%"
+            }
+        }
+
+        public var json: JSONValue {
+            switch self {
+            case .count(let n): .number(JSONNumber(n))
+            case .factor(let f), .percent(let f): JSONNumber(exactly: f).map(JSONValue.number) ?? .null
+            }
+        }
+    }
+
+    /// A sentence on what the figures leave out.
+    public var routerNote: String? {
+        guard let experts = description.experts else { return nil }
+        return "MoE router (gate) weights are not counted, as in the paper: \(grouped(routerWeightsPerLayer)) per layer "
+            + "(\(experts.count) experts × d)\(assumeParallel || description.block != .serial ? "; layer 0's router would be eliminated too" : "")."
+    }
+}
+
+/// `1234567` → `"1,234,567"`.
+public func grouped(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(c)
+    }
+    return (value < 0 ? "-" : "") + out
+}
