@@ -10,7 +10,7 @@ struct AttentionWeights {
     var kBias: [Float]?
     var vBias: [Float]?
 
-    init(_ model: Model, layer: Int) throws(ModelError) {
+    init(_ model: Engine, layer: Int) throws(ModelError) {
         let m = model.description
         if m.qkvLayout == .separate {
             q = try model.required(.q, layer: layer)

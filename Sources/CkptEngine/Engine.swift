@@ -8,10 +8,33 @@ import CkptModels
 public struct Engine: Sendable {
     public let model: Model
     let rope: RotaryEmbedding
+    /// Decoded weights kept for these layers (the converter keeps layer 0's while it fills the table).
+    let cache: WeightCache?
 
-    public init(model: Model) {
+    /// An engine over `model`; weights of `cachedLayers` are decoded once and kept.
+    public init(model: Model, cachedLayers: Set<Int> = []) {
         self.model = model
         rope = Self.rotaryEmbedding(model.description)
+        cache = cachedLayers.isEmpty ? nil : WeightCache(layers: cachedLayers)
+    }
+
+    /// The f32 values of `role`'s tensor, or nil when the checkpoint has none.
+    func floats(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) throws(ModelError) -> [Float]? {
+        guard let cache, cache.layers.contains(layer), role.isPerLayer else {
+            return try model.floats(role, layer: layer, expert: expert, head: head)
+        }
+        return try cache.value(for: "\(role.rawValue)/\(layer)/\(expert ?? -1)/\(head ?? -1)") { () throws(ModelError) in
+            try model.floats(role, layer: layer, expert: expert, head: head)
+        }
+    }
+
+    /// Like `floats`, but the tensor must exist (the shape check has guaranteed it).
+    func required(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) throws(ModelError) -> [Float] {
+        guard let values = try floats(role, layer: layer, expert: expert, head: head) else {
+            let name = model.names.name(role, layer: layer, expert: expert, head: head) ?? role.rawValue
+            throw ModelError(file: model.checkpoint.path, "missing tensor \(name)")
+        }
+        return values
     }
 
     var description: ModelDescription { model.description }
@@ -22,16 +45,21 @@ public struct Engine: Sendable {
         for token in tokens where token < 0 || token >= m.vocabSize {
             throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary 0..<\(m.vocabSize)")
         }
-        var x = try embed(tokens)
         let positions = Array(0..<tokens.count)
-        for layer in 0..<m.layerCount {
-            try block(layer: layer, x: &x, positions: positions)
+        var x: [Float]
+        if let table = model.table {
+            x = try finishBlock(layer: 0, try table.rows(tokens, of: model), positions: positions)
+        } else {
+            x = try finishBlock(layer: 0, try tokenLocal(layer: 0, x: embed(tokens)), positions: positions)
+        }
+        for layer in 1..<m.layerCount {
+            x = try finishBlock(layer: layer, try tokenLocal(layer: layer, x: x), positions: positions)
         }
         return try head(x, rows: tokens.count)
     }
 
     /// The embedding rows of `tokens`, times the embedding scale.
-    func embed(_ tokens: [Int]) throws(ModelError) -> [Float] {
+    public func embed(_ tokens: [Int]) throws(ModelError) -> [Float] {
         let d = description.hiddenSize
         guard let embedding = model.tensor(.embedding) else {
             throw ModelError(file: model.checkpoint.path, "missing the embedding tensor")
@@ -45,34 +73,55 @@ public struct Engine: Sendable {
         return x
     }
 
-    /// One transformer block, updating the residual stream `x (n, d)` in place.
-    func block(layer: Int, x: inout [Float], positions: [Int]) throws(ModelError) {
+    /// Everything a block computes from each token's own residual row, before RoPE mixes in the
+    /// position: q, k, v, and for parallel blocks `x + FFN(norm(x)) + b_o`. For layer 0 this is
+    /// exactly one row of the precomputed table per token; the converter calls this very function.
+    public func tokenLocal(layer: Int, x: [Float]) throws(ModelError) -> TokenLocal {
         let m = description
-        let n = positions.count
+        let n = x.count / m.hiddenSize
         switch m.block {
         case .parallel(let shared):
             let h1 = try normalize(x, rows: n, .attnNorm, .attnNormBias, layer: layer)
             let h2 = shared ? h1 : try normalize(x, rows: n, .ffnNorm, .ffnNormBias, layer: layer)
-            let attention = try attend(h1, layer: layer, positions: positions)
-            let ffn = try feedForward(h2, rows: n, layer: layer)
-            for i in x.indices { x[i] += attention[i] + ffn[i] }
+            let (q, k, v) = try attentionInputs(h1, rows: n, layer: layer)
+            var residual = try feedForward(h2, rows: n, layer: layer)
+            let outputBias = try floats(.oBias, layer: layer)
+            for i in residual.indices { residual[i] += x[i] + (outputBias?[i % m.hiddenSize] ?? 0) }
+            return TokenLocal(residual: residual, q: q, k: k, v: v)
         case .serial:
             let attnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .attnNorm, .attnNormBias, layer: layer)
-            var attention = try attend(attnIn, layer: layer, positions: positions)
-            if m.normPlacement != .pre { attention = try normalize(attention, rows: n, .postAttnNorm, nil, layer: layer) }
-            for i in x.indices { x[i] += attention[i] }
-            let ffnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .ffnNorm, .ffnNormBias, layer: layer)
-            var ffn = try feedForward(ffnIn, rows: n, layer: layer)
-            if m.normPlacement != .pre { ffn = try normalize(ffn, rows: n, .postFfnNorm, nil, layer: layer) }
-            for i in x.indices { x[i] += ffn[i] }
+            let (q, k, v) = try attentionInputs(attnIn, rows: n, layer: layer)
+            return TokenLocal(residual: x, q: q, k: k, v: v)
         }
+    }
+
+    /// The rest of a block from its token-local part: RoPE, attention, output projection, and for
+    /// serial blocks the residual add and the feed-forward sublayer. Returns the new residual stream.
+    func finishBlock(layer: Int, _ local: TokenLocal, positions: [Int]) throws(ModelError) -> [Float] {
+        let m = description
+        let n = positions.count
+        var (q, k) = (local.q, local.k)
+        let parallel = m.block != .serial
+        var attention = try attendProjected(q: &q, k: &k, v: local.v, layer: layer, positions: positions, outputBias: !parallel)
+        var x = local.residual
+        if parallel {
+            for i in x.indices { x[i] += attention[i] }
+            return x
+        }
+        if m.normPlacement != .pre { attention = try normalize(attention, rows: n, .postAttnNorm, nil, layer: layer) }
+        for i in x.indices { x[i] += attention[i] }
+        let ffnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .ffnNorm, .ffnNormBias, layer: layer)
+        var ffn = try feedForward(ffnIn, rows: n, layer: layer)
+        if m.normPlacement != .pre { ffn = try normalize(ffn, rows: n, .postFfnNorm, nil, layer: layer) }
+        for i in x.indices { x[i] += ffn[i] }
+        return x
     }
 
     /// Q, K and V of `h (n, d)` before RoPE: projections, biases, clamp and q/k norms. This is the
     /// token-local part of attention, the part the first-layer precompute stores.
     public func attentionInputs(_ h: [Float], rows n: Int, layer: Int) throws(ModelError) -> (q: [Float], k: [Float], v: [Float]) {
         let m = description
-        let weights = try AttentionWeights(model, layer: layer)
+        let weights = try AttentionWeights(self, layer: layer)
         var q = linear(h, rows: n, weights.q, bias: weights.qBias, outputs: m.qWidth)
         var k = linear(h, rows: n, weights.k, bias: weights.kBias, outputs: m.kvWidth)
         var v = linear(h, rows: n, weights.v, bias: weights.vBias, outputs: m.kvWidth)
@@ -88,15 +137,11 @@ public struct Engine: Sendable {
         return (q, k, v)
     }
 
-    /// Attention of one layer over `h (n, d)`, output projection included.
-    func attend(_ h: [Float], layer: Int, positions: [Int]) throws(ModelError) -> [Float] {
-        let n = positions.count
-        var (q, k, v) = try attentionInputs(h, rows: n, layer: layer)
-        return try attendProjected(q: &q, k: &k, v: v, layer: layer, positions: positions)
-    }
-
-    /// RoPE, causal attention and the output projection, from pre-RoPE q, k and v.
-    func attendProjected(q: inout [Float], k: inout [Float], v: [Float], layer: Int, positions: [Int]) throws(ModelError) -> [Float] {
+    /// RoPE, causal attention and the output projection (with its bias when `outputBias`), from
+    /// pre-RoPE q, k and v.
+    func attendProjected(
+        q: inout [Float], k: inout [Float], v: [Float], layer: Int, positions: [Int], outputBias: Bool
+    ) throws(ModelError) -> [Float] {
         let m = description
         let n = positions.count
         rope.apply(&q, rows: n, heads: m.headCount, headDim: m.headDim, positions: positions)
@@ -106,8 +151,9 @@ public struct Engine: Sendable {
             heads: m.headCount, kvHeads: m.kvHeadCount, headDim: m.headDim, scale: m.attentionScale,
             softcap: m.attentionSoftcap, window: window
         ).apply(q: q, k: k, v: v, positions: positions)
-        let o = try model.required(.o, layer: layer)
-        return linear(context, rows: n, o, bias: try model.floats(.oBias, layer: layer), outputs: m.hiddenSize)
+        let o = try required(.o, layer: layer)
+        let bias = outputBias ? try floats(.oBias, layer: layer) : nil
+        return linear(context, rows: n, o, bias: bias, outputs: m.hiddenSize)
     }
 
     /// The feed-forward network of one layer over `h (n, d)`.
@@ -118,13 +164,13 @@ public struct Engine: Sendable {
         var hidden: [Float]
         switch m.feedForward {
         case .plain:
-            hidden = linear(h, rows: n, try model.required(.up, layer: layer), bias: try model.floats(.upBias, layer: layer), outputs: ff)
+            hidden = linear(h, rows: n, try required(.up, layer: layer), bias: try floats(.upBias, layer: layer), outputs: ff)
             activate(&hidden)
         case .gated(let fused):
             var gate: [Float]
             let up: [Float]
             if fused {
-                let both = linear(h, rows: n, try model.required(.gateUp, layer: layer), bias: nil, outputs: 2 * ff)
+                let both = linear(h, rows: n, try required(.gateUp, layer: layer), bias: nil, outputs: 2 * ff)
                 gate = [Float](repeating: 0, count: n * ff)
                 var upValues = [Float](repeating: 0, count: n * ff)
                 for r in 0..<n {
@@ -135,14 +181,14 @@ public struct Engine: Sendable {
                 }
                 up = upValues
             } else {
-                gate = linear(h, rows: n, try model.required(.gate, layer: layer), bias: nil, outputs: ff)
-                up = linear(h, rows: n, try model.required(.up, layer: layer), bias: try model.floats(.upBias, layer: layer), outputs: ff)
+                gate = linear(h, rows: n, try required(.gate, layer: layer), bias: nil, outputs: ff)
+                up = linear(h, rows: n, try required(.up, layer: layer), bias: try floats(.upBias, layer: layer), outputs: ff)
             }
             activate(&gate)
             for i in gate.indices { gate[i] *= up[i] }
             hidden = gate
         }
-        return linear(hidden, rows: n, try model.required(.down, layer: layer), bias: try model.floats(.downBias, layer: layer), outputs: m.hiddenSize)
+        return linear(hidden, rows: n, try required(.down, layer: layer), bias: try floats(.downBias, layer: layer), outputs: m.hiddenSize)
     }
 
     /// Mixtral's sparse MoE: softmax router, top-k experts, weights renormalized over the k.
@@ -150,7 +196,7 @@ public struct Engine: Sendable {
         let m = description
         let d = m.hiddenSize
         let ff = m.feedForwardSize
-        let router = linear(h, rows: n, try model.required(.router, layer: layer), bias: nil, outputs: experts.count)
+        let router = linear(h, rows: n, try required(.router, layer: layer), bias: nil, outputs: experts.count)
         var chosen: [[(token: Int, weight: Float)]] = Array(repeating: [], count: experts.count)
         for r in 0..<n {
             var probabilities = Array(router[(r * experts.count)..<((r + 1) * experts.count)])
@@ -184,8 +230,8 @@ public struct Engine: Sendable {
         let m = description
         guard m.naming == .gguf else {
             return (
-                try model.required(.expertGate, layer: layer, expert: e), try model.required(.expertUp, layer: layer, expert: e),
-                try model.required(.expertDown, layer: layer, expert: e)
+                try required(.expertGate, layer: layer, expert: e), try required(.expertUp, layer: layer, expert: e),
+                try required(.expertDown, layer: layer, expert: e)
             )
         }
         func slice(_ role: TensorRole, rowsPerExpert: Int) throws(ModelError) -> [Float] {
@@ -208,7 +254,7 @@ public struct Engine: Sendable {
         guard let matrix = model.tensor(m.tiedHead ? .embedding : .output) else {
             throw ModelError(file: model.checkpoint.path, "missing the output head")
         }
-        let bias = try model.floats(.outputBias)
+        let bias = try floats(.outputBias)
         var logits = [Float](repeating: 0, count: n * m.vocabSize)
         let chunk = max(1, min(m.vocabSize, (1 << 24) / d))
         var start = 0
@@ -261,8 +307,8 @@ public struct Engine: Sendable {
 
     /// The model's norm of each `d`-wide row, with `weight`/`bias` of `layer`.
     func normalize(_ x: [Float], rows: Int, _ weight: TensorRole, _ bias: TensorRole?, layer: Int) throws(ModelError) -> [Float] {
-        let w = try model.required(weight, layer: layer)
-        let b = try bias.flatMap { (role) throws(ModelError) in try model.floats(role, layer: layer) }
+        let w = try required(weight, layer: layer)
+        let b = try bias.flatMap { (role) throws(ModelError) in try floats(role, layer: layer) }
         return Self.normalize(x, rows: rows, width: w.count, norm: description.norm, weight: w, bias: b)
     }
 
@@ -291,18 +337,18 @@ public struct Engine: Sendable {
         let hd = description.headDim
         switch qkNorm.scope {
         case .fullWidth:
-            values = Self.normalize(values, rows: n, width: heads * hd, norm: qkNorm.norm, weight: try model.required(weightRole, layer: layer), bias: nil)
+            values = Self.normalize(values, rows: n, width: heads * hd, norm: qkNorm.norm, weight: try required(weightRole, layer: layer), bias: nil)
         case .sharedAcrossHeads:
-            let w = try model.required(weightRole, layer: layer)
-            let b = try model.floats(biasRole, layer: layer)
+            let w = try required(weightRole, layer: layer)
+            let b = try floats(biasRole, layer: layer)
             values = Self.normalize(values, rows: n * heads, width: hd, norm: qkNorm.norm, weight: w, bias: b)
         case .perHead:
             var weights: [Float]
             if model.names.layer[weightRole]?.contains("{H}") == true {
                 weights = []
-                for h in 0..<heads { weights += try model.required(weightRole, layer: layer, head: h) }
+                for h in 0..<heads { weights += try required(weightRole, layer: layer, head: h) }
             } else {
-                weights = try model.required(weightRole, layer: layer)
+                weights = try required(weightRole, layer: layer)
             }
             for h in 0..<heads {
                 let w = Array(weights[(h * hd)..<((h + 1) * hd)])

@@ -16,13 +16,4 @@ extension Model {
             throw ModelError(file: error.file, error.subject.map { "\($0): " + error.problem } ?? error.problem)
         }
     }
-
-    /// Like `floats`, but the tensor must exist (the shape check has guaranteed it).
-    func required(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) throws(ModelError) -> [Float] {
-        guard let values = try floats(role, layer: layer, expert: expert, head: head) else {
-            let name = names.name(role, layer: layer, expert: expert, head: head) ?? role.rawValue
-            throw ModelError(file: checkpoint.path, "missing tensor \(name)")
-        }
-        return values
-    }
 }

@@ -130,17 +130,26 @@ public final class PartialOutputs: @unchecked Sendable {
     public static let shared = PartialOutputs()
     private let lock = NSLock()
     private var paths: Set<String> = []
+    private var directories: Set<String> = []
 
     func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
     func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
 
-    /// Deletes every registered temporary file; returns how many there were.
+    /// A temporary directory being filled (deleted with everything in it on interrupt).
+    public func registerDirectory(_ path: String) { lock.withLock { _ = directories.insert(path) } }
+    public func unregisterDirectory(_ path: String) { lock.withLock { _ = directories.remove(path) } }
+
+    /// Deletes every registered temporary file and directory; returns how many there were.
     @discardableResult
     public func removeAll() -> Int {
         lock.withLock {
             for path in paths { unlink(path) }
-            defer { paths.removeAll() }
-            return paths.count
+            for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
+            defer {
+                paths.removeAll()
+                directories.removeAll()
+            }
+            return paths.count + directories.count
         }
     }
 }

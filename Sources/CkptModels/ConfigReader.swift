@@ -137,6 +137,25 @@ public struct ConfigReader: Sendable {
         return result
     }
 
+    /// An array of integers from either source (JSON array or GGUF integer array).
+    public func integers(_ key: String) throws(ModelError) -> [Int]? {
+        guard let (value, name) = lookup(key) else { return nil }
+        if let array = (value as? GGUFValue)?.array, let ints = array.integers() { return ints }
+        if let items = (value as? JSONValue)?.array {
+            let ints = items.compactMap { $0.number?.int64.map(Int.init) }
+            if ints.count == items.count { return ints }
+        }
+        throw ModelError(file: file, "\(name) must be an array of integers")
+    }
+
+    /// An array of strings from either source (JSON array or GGUF string array).
+    public func stringList(_ key: String) throws(ModelError) -> [String]? {
+        guard let (value, name) = lookup(key) else { return nil }
+        if let array = (value as? GGUFValue)?.array, let strings = array.strings() { return strings }
+        if (value as? JSONValue) != nil { return try strings(key) }
+        throw ModelError(file: file, "\(name) must be an array of strings")
+    }
+
     /// A GGUF array's element count (e.g. the vocabulary), checking its element type.
     public func arrayCount(_ key: String, elementType: GGUFValueType) throws(ModelError) -> Int? {
         guard let (value, name) = lookup(key) else { return nil }

@@ -6,6 +6,8 @@ public struct Model: @unchecked Sendable {
     public let checkpoint: Checkpoint
     public let description: ModelDescription
     public let names: TensorNameScheme
+    /// The first-layer table of a converted checkpoint, nil for an original one.
+    public let table: PrecomputedTable?
 
     /// Describes `checkpoint` and checks its tensors.
     public init(_ checkpoint: Checkpoint) throws(ModelError) {
@@ -17,21 +19,28 @@ public struct Model: @unchecked Sendable {
             guard let architecture = checkpoint.architecture else {
                 throw ModelError(file: file, "GGUF has no general.architecture")
             }
-            guard let embedding = checkpoint.tensor(named: "token_embd.weight"), embedding.shape.count == 2 else {
-                throw ModelError(file: file, "missing tensor token_embd.weight (or it is not 2-D)")
-            }
             let reader = ConfigReader(gguf: checkpoint.ggufMetadata, architecture: architecture, file: file)
+            table = try PrecomputedTable.read(reader)
+            let rowsTensor = table == nil ? "token_embd.weight" : PrecomputedTable.tensorName
+            guard let embedding = checkpoint.tensor(named: rowsTensor), embedding.shape.count == 2 else {
+                throw ModelError(file: file, "missing tensor \(rowsTensor) (or it is not 2-D)")
+            }
             description = try .gguf(reader, architecture: architecture, embeddingRows: embedding.shape[0])
             try Self.settleGGUFLayout(&description, checkpoint)
         case .safetensors:
             guard let config = checkpoint.config, let path = checkpoint.configPath else {
                 throw ModelError(file: checkpoint.path, "no config.json beside the safetensors file")
             }
-            description = try .huggingFace(ConfigReader(config: config, file: path))
+            let reader = ConfigReader(config: config, file: path)
+            description = try .huggingFace(reader)
+            table = try PrecomputedTable.read(reader)
         }
         let names = TensorNameScheme.scheme(for: description)
         // Whether the head is tied is decided by the tensors present: configs are sometimes wrong.
         description.tiedHead = names.name(.output).flatMap(checkpoint.tensor(named:)) == nil
+        if table != nil, description.tiedHead {
+            throw ModelError(file: checkpoint.path, "converted checkpoint has no output head tensor")
+        }
         self.description = description
         self.names = names
         try checkShapes()
@@ -44,10 +53,14 @@ public struct Model: @unchecked Sendable {
 
     /// GGUF files say some things only through which tensors exist.
     static func settleGGUFLayout(_ description: inout ModelDescription, _ checkpoint: Checkpoint) throws(ModelError) {
-        func has(_ name: String) -> Bool { checkpoint.tensor(named: name) != nil }
+        // Probe the last layer: a converted file has no layer-0 attention or (parallel) FFN tensors.
+        let probe = "blk.\(description.layerCount - 1)."
+        func has(_ name: String) -> Bool {
+            checkpoint.tensor(named: name.replacingOccurrences(of: "blk.0.", with: probe)) != nil
+        }
         if has("blk.0.attn_qkv.weight") { description.qkvLayout = .fused }
         // The tensors are authoritative for the FFN width: llama.cpp's phi2 converter writes 4·d.
-        if let down = checkpoint.tensor(named: "blk.0.ffn_down.weight") ?? checkpoint.tensor(named: "blk.0.ffn_down_exps.weight"),
+        if let down = checkpoint.tensor(named: probe + "ffn_down.weight") ?? checkpoint.tensor(named: probe + "ffn_down_exps.weight"),
             let width = down.shape.last
         {
             description.feedForwardSize = width
@@ -79,6 +92,21 @@ public struct Model: @unchecked Sendable {
     func checkShapes() throws(ModelError) {
         let m = description
         let d = m.hiddenSize
+        let removed = Set(table?.removedTensors ?? [])
+        if let table {
+            let widths = [d, m.qWidth, m.kvWidth, m.kvWidth]
+            guard table.segmentWidths == widths else {
+                throw ModelError(file: checkpoint.path, "table segment widths \(table.segmentWidths) do not match the model's \(widths)")
+            }
+            guard let tensor = checkpoint.tensor(named: PrecomputedTable.tensorName) else {
+                throw ModelError(file: checkpoint.path, "missing tensor \(PrecomputedTable.tensorName)")
+            }
+            guard tensor.shape == [m.vocabSize, table.rowWidth] else {
+                throw ModelError(
+                    file: checkpoint.files[tensor.fileIndex].path,
+                    "tensor \(tensor.name) has shape \(tensor.shape), expected [\(m.vocabSize), \(table.rowWidth)]")
+            }
+        }
         func expect(_ role: TensorRole, _ shape: [Int], layer: Int = 0, expert: Int? = nil, head: Int? = nil, optional: Bool = false)
             throws(ModelError)
         {
@@ -87,7 +115,7 @@ public struct Model: @unchecked Sendable {
                 throw ModelError(file: checkpoint.path, "this \(m.family.rawValue) layout has no name for \(role.rawValue)")
             }
             guard let tensor = checkpoint.tensor(named: name) else {
-                if optional { return }
+                if optional || removed.contains(name) { return }
                 throw ModelError(file: checkpoint.path, "missing tensor \(name)")
             }
             // GGUF may drop trailing 1-dimensions; compare without leading 1s.

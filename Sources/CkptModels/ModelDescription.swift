@@ -162,3 +162,18 @@ public struct ModelDescription: Sendable, Equatable {
     /// Width of each of K and V (`kvHeads · headDim`).
     public var kvWidth: Int { kvHeadCount * headDim }
 }
+
+extension ModelDescription {
+    /// Layer-0 roles whose work the precomputed table holds: the attention inputs (norm, Q/K/V,
+    /// their biases and norms) and, for parallel blocks, the whole FFN with its norm and the
+    /// attention-output bias (folded into the residual segment).
+    public var firstLayerTableRoles: [TensorRole] {
+        var roles: [TensorRole] = [.q, .k, .v, .qkv, .qBias, .kBias, .vBias, .qkvBias, .qNorm, .qNormBias, .kNorm, .kNormBias]
+        if normPlacement != .post { roles += [.attnNorm, .attnNormBias] }
+        if block != .serial {
+            roles += [.ffnNorm, .ffnNormBias, .gate, .up, .gateUp, .down, .upBias, .downBias, .oBias, .router,
+                      .expertGate, .expertUp, .expertDown]
+        }
+        return roles
+    }
+}

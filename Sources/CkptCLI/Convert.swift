@@ -1,0 +1,118 @@
+import ArgumentParser
+import CkptFormats
+import CkptPrecompute
+import Dispatch
+import Foundation
+
+/// `ckpt convert INPUT OUTPUT --precompute-first-layer [...]`.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a checkpoint whose embedding is replaced by the precomputed first layer.")
+
+    @Argument(help: "A .gguf file, a .safetensors file with config.json, or a Hugging Face directory.")
+    var input: String
+
+    @Argument(help: "A .gguf path for GGUF input, a directory for Hugging Face input.")
+    var output: String
+
+    @Flag(help: "Precompute the first layer into the embedding table (required; the only transform).")
+    var precomputeFirstLayer = false
+
+    @Option(help: "Table storage: auto (the embedding's float type, f16 when quantized), f32, f16, bf16, q8_0 (GGUF).")
+    var tableDtype: ConversionOptions.TableType = .auto
+
+    @Option(help: "Table compression: zstd[:LEVEL]. Not available yet.")
+    var compress: String?
+
+    @Option(help: "Threads for the table (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Replace OUTPUT if it exists.")
+    var force = false
+
+    @Flag(help: "Keep every original tensor and add the table beside them, so stock loaders still load the file.")
+    var keepOriginal = false
+
+    @Flag(help: "Check everything and report what would be written, without writing.")
+    var dryRun = false
+
+    @Flag(help: "Print machine-readable JSON.")
+    var json = false
+
+    func validate() throws {
+        guard precomputeFirstLayer else { throw ValidationError("--precompute-first-layer is required") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if compress != nil { throw ValidationError("--compress is not available in this version") }
+    }
+
+    func run() throws {
+        var options = ConversionOptions(threads: threads)
+        options.tableType = tableDtype
+        options.overwrite = force
+        options.keepOriginal = keepOriginal
+        let converter = try Converter(input: input, output: output, options: options)
+        if dryRun {
+            let removed = converter.removedTensors
+            if json {
+                print(JSONValue.object(JSONObject([
+                    ("input", .string(input)), ("output", .string(output)), ("dry_run", true),
+                    ("removed_tensors", .array(removed.map(JSONValue.string))),
+                ])).serialized(options: .prettyPrinted))
+            } else {
+                print("would write \(output): table replaces \(removed.count) tensors: \(removed.joined(separator: ", "))")
+            }
+            return
+        }
+        let interrupt = InterruptCleanup(output: output)
+        defer { interrupt.cancel() }
+        let showProgress = isatty(2) != 0 && !json
+        let summary = try converter.run { done, total in
+            if showProgress { FileHandle.standardError.write(Data("\rtable: \(done)/\(total) rows".utf8)) }
+        }
+        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        if json {
+            print(JSONValue.object(JSONObject([
+                ("input", .string(summary.input)), ("output", .string(summary.output)),
+                ("format", .string(summary.format.rawValue)), ("table_rows", .number(JSONNumber(summary.tableRows))),
+                ("table_width", .number(JSONNumber(summary.tableWidth))), ("table_dtype", .string(summary.tableType)),
+                ("table_bytes", .number(JSONNumber(summary.tableBytes))),
+                ("removed_tensors", .array(summary.removedTensors.map(JSONValue.string))),
+                ("passed_through", .number(JSONNumber(summary.passedThrough))),
+                ("input_bytes", .number(JSONNumber(summary.inputBytes))), ("output_bytes", .number(JSONNumber(summary.outputBytes))),
+                ("seconds", JSONNumber(exactly: summary.seconds).map(JSONValue.number) ?? .null),
+            ])).serialized(options: .prettyPrinted))
+        } else {
+            let change = Double(summary.outputBytes - summary.inputBytes) / Double(max(1, summary.inputBytes)) * 100
+            print("wrote \(summary.output): table \(summary.tableRows) × \(summary.tableWidth) \(summary.tableType), "
+                + "\(summary.removedTensors.count) tensors replaced, \(summary.passedThrough) passed through, "
+                + "\(summary.inputBytes) → \(summary.outputBytes) bytes (\(String(format: "%+.1f", change))%) in \(String(format: "%.1f", summary.seconds)) s")
+        }
+    }
+}
+
+extension ConversionOptions.TableType: ExpressibleByArgument {}
+
+/// On Ctrl-C (or SIGTERM): delete the partial output, say so in one line, exit 2.
+final class InterruptCleanup {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(output: String) {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                PartialOutputs.shared.removeAll()
+                FileHandle.standardError.write(Data("\nckpt: error: \(output): interrupted; the partial output was removed\n".utf8))
+                exit(2)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}

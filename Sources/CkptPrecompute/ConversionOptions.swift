@@ -1,0 +1,48 @@
+import CkptFormats
+
+/// What `ckpt convert` was asked to do.
+public struct ConversionOptions: Sendable {
+    /// Storage type of the table.
+    public enum TableType: String, Sendable, CaseIterable {
+        /// The embedding's own float type (F32, F16, BF16), or F16 when the embedding is quantized.
+        case auto
+        case f32, f16, bf16
+        /// GGUF only; rows must be whole 32-value blocks.
+        case q8_0
+    }
+
+    public var tableType: TableType = .auto
+    /// Worker threads for the table (default: the machine's cores).
+    public var threads: Int
+    /// Vocabulary rows per chunk.
+    public var chunkRows: Int = 256
+    /// Replace an existing output.
+    public var overwrite = false
+    /// Keep every original tensor and add the table beside them (stock loaders still work).
+    public var keepOriginal = false
+
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+    }
+
+    /// The options that shape the output, as recorded in it (threads and --force do not change bytes).
+    public var recorded: String {
+        "--precompute-first-layer --table-dtype \(tableType.rawValue)" + (keepOriginal ? " --keep-original" : "")
+    }
+}
+
+/// What a conversion did, for the summary line and `--json`.
+public struct ConversionSummary: Sendable {
+    public var input: String
+    public var output: String
+    public var format: Checkpoint.Format
+    public var tableRows: Int
+    public var tableWidth: Int
+    public var tableType: String
+    public var tableBytes: Int
+    public var removedTensors: [String]
+    public var passedThrough: Int
+    public var outputBytes: Int
+    public var inputBytes: Int
+    public var seconds: Double
+}

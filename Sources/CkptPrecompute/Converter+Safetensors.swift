@@ -1,0 +1,82 @@
+import CkptFormats
+import CkptModels
+import Foundation
+
+extension Converter {
+    /// Hugging Face output: a directory with the table as `first_layer_table.weight`, every kept tensor
+    /// byte for byte, `lm_head.weight` for a tied head, shards no larger than the source's, a rewritten
+    /// index, config.json with `tie_word_embeddings: false` and `ckpt_precompute`, and the tokenizer
+    /// files copied. Written into a temporary directory beside the output and renamed at the end.
+    func writeSafetensors(
+        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>,
+        progress: ((Int, Int) -> Void)?
+    ) throws -> Int {
+        guard case .safetensors(let dtype) = tableType else { preconditionFailure("safetensors tables are safetensors dtypes") }
+        let embedding = model.tensor(.embedding)!
+        var tensors: [SafetensorsWriter.Tensor] = []
+        for tensor in source.tensors where !removed.contains(tensor.name) {
+            guard case .safetensors(let type) = tensor.type else { continue }
+            tensors.append(
+                try SafetensorsWriter.Tensor(
+                    name: tensor.name, dtype: type, shape: tensor.shape, source: .mapped(source.file(of: tensor), offset: tensor.offset)))
+        }
+        tensors.append(
+            try SafetensorsWriter.Tensor(
+                name: PrecomputedTable.tensorName, dtype: dtype, shape: [description.vocabSize, table.width],
+                source: .producer { try table.write(to: $0, progress: progress) }))
+        if description.tiedHead, case .safetensors(let type) = embedding.type, let head = model.names.name(.output) {
+            tensors.append(
+                try SafetensorsWriter.Tensor(
+                    name: head, dtype: type, shape: embedding.shape, source: .mapped(source.file(of: embedding), offset: embedding.offset)))
+        }
+        var metadata = source.safetensorsFiles.first?.metadata ?? [("format", "pt")]
+        metadata.append(("ckpt_precompute", JSONValue.object(spec.json).serialized()))
+        let largestShard = source.safetensorsFiles.map { $0.tensors.reduce(0) { $0 + $1.byteCount } }.max() ?? 0
+        let shardLimit = source.safetensorsIndex == nil ? Int.max : max(largestShard, 1)
+
+        let destination = URL(fileURLWithPath: output)
+        let staging = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(destination.lastPathComponent).ckpt-partial-\(getpid())")
+        let manager = FileManager.default
+        try? manager.removeItem(at: staging)
+        try manager.createDirectory(at: staging, withIntermediateDirectories: true)
+        PartialOutputs.shared.registerDirectory(staging.path)
+        defer {
+            try? manager.removeItem(at: staging)
+            PartialOutputs.shared.unregisterDirectory(staging.path)
+        }
+        let names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
+
+        var config = source.config ?? JSONObject()
+        config["tie_word_embeddings"] = false
+        config[PrecomputedTable.configKey] = .object(spec.json)
+        let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
+        try configFile.write(JSONValue.object(config).serializedBytes(options: .prettyPrinted) + [0x0A])
+        try configFile.commit()
+        for file in try sideFiles() {
+            try manager.copyItem(at: file, to: staging.appendingPathComponent(file.lastPathComponent))
+        }
+        let written = try names.reduce(0) { total, name in
+            total + ((try manager.attributesOfItem(atPath: staging.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        }
+        if manager.fileExists(atPath: output) {
+            guard options.overwrite else { throw FormatError(file: output, "already exists (use --force to replace it)") }
+            try manager.removeItem(atPath: output)
+        }
+        try manager.moveItem(at: staging, to: destination)
+        return written
+    }
+
+    /// Tokenizer and generation files beside the source, copied so the output directory is complete.
+    func sideFiles() throws -> [URL] {
+        let directory = source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+            ?? URL(fileURLWithPath: input).deletingLastPathComponent()
+        let contents = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
+        return contents.filter { url in
+            let name = url.lastPathComponent
+            return name.hasPrefix("tokenizer") || name.hasPrefix("special_tokens_map") || name.hasPrefix("generation_config")
+                || name.hasPrefix("vocab") || name.hasPrefix("merges") || name.hasPrefix("chat_template")
+                || name == "added_tokens.json"
+        }
+    }
+}

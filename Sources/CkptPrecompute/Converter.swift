@@ -1,0 +1,130 @@
+import CkptEngine
+import CkptFormats
+import CkptModels
+import Foundation
+
+/// `ckpt convert --precompute-first-layer`: reads a checkpoint, computes the first-layer table and
+/// writes a checkpoint of the same format with the embedding replaced by the table and layer 0's
+/// token-local tensors dropped (FORMAT.md). Every other tensor passes through byte for byte; all
+/// metadata is kept; the output appears atomically at its path or not at all.
+public struct Converter {
+    public let input: String
+    public let output: String
+    public let options: ConversionOptions
+    let source: Checkpoint
+    let model: Model
+
+    public init(input: String, output: String, options: ConversionOptions) throws {
+        self.input = input
+        self.output = output
+        self.options = options
+        source = try Checkpoint.open(input)
+        model = try Model(source)
+        guard model.table == nil else {
+            throw FormatError(file: input, "already converted: it holds a precomputed first-layer table")
+        }
+        let same = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
+            == URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        guard !same else { throw FormatError(file: output, "output would overwrite the input") }
+        if !options.overwrite, FileManager.default.fileExists(atPath: output) {
+            throw FormatError(file: output, "already exists (use --force to replace it)")
+        }
+    }
+
+    var description: ModelDescription { model.description }
+
+    /// The tensors the table replaces: layer 0's token-local tensors and the input embedding.
+    public var removedTensors: [String] {
+        var names: [String] = []
+        let m = description
+        for role in m.firstLayerTableRoles {
+            for expert in (role == .expertGate || role == .expertUp || role == .expertDown) && m.naming == .huggingFace
+                ? (0..<(m.experts?.count ?? 0)).map(Optional.some) : [nil]
+            {
+                let heads = model.names.layer[role]?.contains("{H}") == true
+                    ? (0..<(role == .qNorm ? m.headCount : m.kvHeadCount)).map(Optional.some) : [nil]
+                for head in heads {
+                    if let tensor = model.tensor(role, layer: 0, expert: expert, head: head) { names.append(tensor.name) }
+                }
+            }
+        }
+        if let embedding = model.tensor(.embedding) { names.append(embedding.name) }
+        return names
+    }
+
+    /// The table's description as recorded in the output.
+    func tableSpec(tableType: TensorType) -> PrecomputedTable {
+        let m = description
+        return PrecomputedTable(
+            block: m.block == .serial ? .serial : .parallel,
+            segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth], removedTensors: removedTensors,
+            outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, tableDType: tableType.name,
+            compression: "none", sourceFingerprint: fingerprint(), toolVersion: toolVersion, options: options.recorded,
+            rope: m.rope)
+    }
+
+    /// SHA-256 over each source file's name, size and header (and config.json): cheap, and changes
+    /// whenever the tensors' layout or metadata does.
+    func fingerprint() -> String {
+        var hasher = SHA256()
+        for (index, file) in source.files.enumerated() {
+            hasher.update(Array(URL(fileURLWithPath: file.path).lastPathComponent.utf8))
+            hasher.update(Array(String(file.size).utf8))
+            let headerLength = source.format == .gguf
+                ? source.ggufFiles[index].dataOffset : source.safetensorsFiles[index].dataOffset
+            hasher.update(UnsafeRawBufferPointer(rebasing: file.allBytes[0..<min(file.size, headerLength)]))
+        }
+        if let path = source.configPath, let data = FileManager.default.contents(atPath: path) { hasher.update(data) }
+        return hasher.finalize()
+    }
+
+    /// Converts; `progress(rows, total)` is called as table rows are written.
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {
+        let start = Date()
+        guard let embedding = model.tensor(.embedding) else {
+            throw FormatError(file: input, "missing the input embedding")
+        }
+        let tableType = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embedding.type, path: output)
+        let m = description
+        let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        guard let tableBytes = tableType.byteCount(elements: m.vocabSize * width), tableType.byteCount(elements: width) != nil else {
+            throw FormatError(file: output, "table rows of \(width) values are not whole \(tableType.name) blocks")
+        }
+        let table = FirstLayerTable(
+            engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
+            threads: options.threads, chunkRows: options.chunkRows)
+        let spec = tableSpec(tableType: tableType)
+        let removed = options.keepOriginal ? [] : Set(spec.removedTensors)
+        let kept = source.tensors.filter { !removed.contains($0.name) }
+        let headCopy = m.tiedHead ? embedding.byteCount : 0
+        let estimate = kept.reduce(0) { $0 + $1.byteCount } + tableBytes + headCopy
+        try checkFreeSpace(needed: estimate)
+        let outputBytes: Int
+        switch source.format {
+        case .gguf:
+            outputBytes = try writeGGUF(table: table, spec: spec, tableType: tableType, removed: removed, progress: progress)
+        case .safetensors:
+            outputBytes = try writeSafetensors(table: table, spec: spec, tableType: tableType, removed: removed, progress: progress)
+        }
+        return ConversionSummary(
+            input: input, output: output, format: source.format, tableRows: m.vocabSize, tableWidth: width,
+            tableType: tableType.name, tableBytes: tableBytes, removedTensors: options.keepOriginal ? [] : spec.removedTensors,
+            passedThrough: kept.count, outputBytes: outputBytes, inputBytes: source.files.reduce(0) { $0 + $1.size },
+            seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Fails early when the output's file system has less room than the output needs.
+    func checkFreeSpace(needed: Int) throws {
+        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory),
+            let free = (attributes[.systemFreeSize] as? NSNumber)?.intValue
+        else { return }
+        let margin = 1 << 20
+        guard free >= needed + margin else {
+            throw FormatError(file: output, "not enough disk space: need \(needed) bytes, \(free) free")
+        }
+    }
+}
+
+/// The version recorded in converted files.
+public let toolVersion = "0.1.0"

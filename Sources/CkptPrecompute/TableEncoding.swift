@@ -1,0 +1,69 @@
+import CkptFormats
+
+/// Encodes f32 table rows into the table's storage type.
+struct TableEncoding: Sendable {
+    let type: TensorType
+
+    /// Bytes for `values`, a whole number of rows.
+    func encode(_ values: [Float]) throws(FormatError) -> [UInt8] {
+        switch type {
+        case .ggml(let ggml):
+            guard let count = ggml.byteCount(elements: values.count) else {
+                throw FormatError(file: "table", "\(values.count) values are not whole \(ggml.name) blocks")
+            }
+            var out = [UInt8](repeating: 0, count: count)
+            do {
+                try values.withUnsafeBufferPointer { src in
+                    try out.withUnsafeMutableBytes { dst in
+                        try Result { () throws(QuantError) in try GGMLCodec.quantize(ggml, src, into: dst) }.get()
+                    }
+                }
+            } catch {
+                throw FormatError(file: "table", "\(error)")
+            }
+            return out
+        case .safetensors(let dtype):
+            var out: [UInt8] = []
+            switch dtype {
+            case .f32:
+                out.reserveCapacity(4 * values.count)
+                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
+            case .f16:
+                out.reserveCapacity(2 * values.count)
+                for v in values { withUnsafeBytes(of: v.halfBits.littleEndian) { out += $0 } }
+            case .bf16:
+                out.reserveCapacity(2 * values.count)
+                for v in values { withUnsafeBytes(of: v.bfloat16Bits.littleEndian) { out += $0 } }
+            default:
+                throw FormatError(file: "table", "cannot store a table as \(dtype.rawValue)")
+            }
+            return out
+        }
+    }
+
+    /// The storage type for `requested` given the checkpoint format and the embedding's type.
+    static func resolve(
+        _ requested: ConversionOptions.TableType, format: Checkpoint.Format, embedding: TensorType, path: String
+    ) throws(FormatError) -> TensorType {
+        var choice = requested
+        if choice == .auto {
+            switch embedding.name {
+            case "F32": choice = .f32
+            case "BF16": choice = .bf16
+            default: choice = .f16
+            }
+        }
+        switch (choice, format) {
+        case (.q8_0, .safetensors):
+            throw FormatError(file: path, "--table-dtype q8_0 is only available for GGUF output")
+        case (.q8_0, .gguf): return .ggml(.q8_0)
+        case (.f32, .gguf): return .ggml(.f32)
+        case (.f16, .gguf): return .ggml(.f16)
+        case (.bf16, .gguf): return .ggml(.bf16)
+        case (.f32, .safetensors): return .safetensors(.f32)
+        case (.f16, .safetensors): return .safetensors(.f16)
+        case (.bf16, .safetensors): return .safetensors(.bf16)
+        case (.auto, _): preconditionFailure("resolved above")
+        }
+    }
+}
