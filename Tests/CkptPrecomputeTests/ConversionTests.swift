@@ -1,0 +1,115 @@
+import CkptEngine
+import CkptFormats
+import CkptModels
+import CkptPrecompute
+import CkptTestSupport
+import Foundation
+import Testing
+
+/// Every tiny fixture, converted from HF (f32) and GGUF, computes transformers' logits again.
+@Suite struct ConversionTests {
+    static let manifest: JSONObject = {
+        let data = (try? Samples.data("tiny/manifest.json")) ?? Data("{}".utf8)
+        return (try? JSONParser().parse(data).object) ?? JSONObject()
+    }()
+
+    static var tokens: [Int] { manifest["tokens"]?.array?.compactMap { $0.number?.int64.map(Int.init) } ?? [] }
+
+    /// (variant, source file) for every HF f32 directory and GGUF file.
+    static var sources: [String] {
+        (manifest["variants"]?.object ?? JSONObject()).flatMap { name, entry in
+            ["\(name)/hf-f32"] + (entry.object?["gguf"]?.object != nil ? ["\(name)/model.gguf"] : [])
+        }
+    }
+
+    static func convert(_ source: String, tableType: ConversionOptions.TableType = .f32, keepOriginal: Bool = false) throws -> String {
+        let dir = try makeTemporaryDirectory("convert")
+        let output = dir.appendingPathComponent(source.hasSuffix(".gguf") ? "out.gguf" : "out").path
+        var options = ConversionOptions(threads: 2)
+        options.tableType = tableType
+        options.chunkRows = 64
+        options.keepOriginal = keepOriginal
+        _ = try Converter(input: Samples.url("tiny/\(source)").path, output: output, options: options).run()
+        return output
+    }
+
+    @Test(arguments: sources)
+    func convertedLogitsMatchTransformers(_ source: String) throws {
+        let output = try Self.convert(source)
+        let converted = try Model(Checkpoint.open(output))
+        #expect(converted.table != nil)
+        let logits = try Engine(model: converted).logits(tokens: Self.tokens)
+        let variant = String(source.split(separator: "/")[0])
+        let expected = try NumpyArray(contentsOf: Samples.url("tiny/\(variant)/logits.npy").path)
+        let mismatch = firstMismatch(logits, expected.values, atol: 1e-4)
+        #expect(mismatch == nil, "\(source): \(mismatch.map(String.init(describing:)) ?? "")")
+    }
+
+    /// Nothing but the replaced tensors is missing; every other tensor is byte-identical; the table
+    /// has the right shape; metadata is kept.
+    @Test(arguments: ["llama/model.gguf", "gpt_neox/hf-f32", "llama-tied-llama3/hf-f32", "mixtral/model.gguf", "stablelm-parallel-qknorm/hf-f32"])
+    func structureIsExact(_ source: String) throws {
+        let input = try Checkpoint.open(Samples.url("tiny/\(source)").path)
+        let original = try Model(input)
+        let output = try Checkpoint.open(try Self.convert(source))
+        let table = try #require(try Model(output).table)
+        let removed = Set(table.removedTensors)
+        let m = original.description
+        #expect(removed.contains(original.tensor(.embedding)!.name))
+        #expect(removed.contains { $0.contains("layers.0.") || $0.contains("h.0.") || $0.hasPrefix("blk.0.") })
+        #expect(!removed.contains { $0.contains("layers.1.") || $0.contains("h.1.") || $0.hasPrefix("blk.1.") })
+        for tensor in input.tensors where !removed.contains(tensor.name) {
+            let copy = try #require(output.tensor(named: tensor.name), "\(tensor.name) missing")
+            #expect(Array(try output.bytes(of: copy)) == Array(try input.bytes(of: tensor)), "\(tensor.name)")
+        }
+        let extra = Set(output.tensors.map(\.name)).subtracting(input.tensors.map(\.name))
+        var expectedExtra: Set<String> = [PrecomputedTable.tensorName]
+        if m.tiedHead { expectedExtra.insert(original.names.name(.output)!) }
+        #expect(extra == expectedExtra)
+        #expect(output.tensor(named: PrecomputedTable.tensorName)?.shape == [m.vocabSize, m.hiddenSize + m.qWidth + 2 * m.kvWidth])
+        if input.format == .gguf {
+            for entry in input.ggufMetadata { #expect(output.ggufFiles[0][entry.key] == entry.value, "\(entry.key)") }
+        } else {
+            #expect(output.config?["tie_word_embeddings"] == false)
+            #expect(output.config?["ckpt_precompute"]?.object?["block"]?.string == (m.block == .serial ? "serial" : "parallel"))
+        }
+    }
+
+    @Test func sameInputAndOptionsGiveTheSameBytes() throws {
+        let a = try Self.convert("qwen2/model.gguf")
+        let b = try Self.convert("qwen2/model.gguf")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+        let provenance = try Checkpoint.open(a).ggufFiles[0]
+        #expect(provenance["ckpt.precompute.source_fingerprint"]?.string?.count == 64)
+        #expect(provenance["ckpt.precompute.options"]?.string == "--precompute-first-layer --table-dtype f32")
+        #expect(provenance["ckpt.precompute.tool_version"]?.string == toolVersion)
+    }
+
+    @Test(arguments: [ConversionOptions.TableType.f16, .bf16, .q8_0, .auto])
+    func narrowTablesStayClose(_ type: ConversionOptions.TableType) throws {
+        let output = try Self.convert("llama/model.gguf", tableType: type)
+        let converted = try Model(Checkpoint.open(output))
+        let expectedName = ["f16": "F16", "bf16": "BF16", "q8_0": "Q8_0", "auto": "F32"][type.rawValue]
+        #expect(converted.table?.tableDType == expectedName)
+        let logits = try Engine(model: converted).logits(tokens: Self.tokens)
+        let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
+        // Storage rounding only: well under the logits' own scale (~3).
+        #expect(firstMismatch(logits, expected, atol: 0.05) == nil)
+    }
+
+    @Test func refusals() throws {
+        let converted = try Self.convert("llama/model.gguf")
+        var options = ConversionOptions(threads: 1)
+        #expect(throws: FormatError(file: converted, "already converted: it holds a precomputed first-layer table")) {
+            try Converter(input: converted, output: converted + ".2.gguf", options: options)
+        }
+        #expect(throws: FormatError(file: converted, "already exists (use --force to replace it)")) {
+            try Converter(input: Samples.url("tiny/llama/model.gguf").path, output: converted, options: options)
+        }
+        options.tableType = .q8_0
+        #expect(throws: FormatError.self) {
+            try Converter(input: Samples.url("tiny/llama/hf-f32").path, output: converted + "-dir", options: options).run()
+        }
+        #expect(!FileManager.default.fileExists(atPath: converted + "-dir"))
+    }
+}
