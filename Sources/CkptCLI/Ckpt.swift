@@ -9,7 +9,7 @@ public struct Ckpt: ParsableCommand {
         commandName: "ckpt",
         abstract: "Inspect and convert GGUF and safetensors checkpoints; precompute the first layer of RoPE transformers.",
         version: ckptVersion,
-        subcommands: [Inspect.self, Plan.self, Convert.self, Logits.self])
+        subcommands: [Inspect.self, Plan.self, Convert.self, Validate.self, Logits.self])
 
     public init() {}
 

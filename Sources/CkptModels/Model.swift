@@ -223,3 +223,25 @@ extension ModelDescription.Norm {
         return false
     }
 }
+
+extension Model {
+    /// The tensors a first-layer table replaces: layer 0's token-local tensors present in this
+    /// checkpoint (every expert and per-head tensor included) and the input embedding.
+    public var firstLayerTableTensors: [String] {
+        let m = description
+        var names: [String] = []
+        for role in m.firstLayerTableRoles {
+            let perExpert = [.expertGate, .expertUp, .expertDown].contains(role) && m.naming == .huggingFace
+            let experts: [Int?] = perExpert ? (0..<(m.experts?.count ?? 0)).map(Optional.some) : [nil]
+            let perHead = self.names.layer[role]?.contains("{H}") == true
+            let heads: [Int?] = perHead ? (0..<(role == .qNorm ? m.headCount : m.kvHeadCount)).map(Optional.some) : [nil]
+            for expert in experts {
+                for head in heads {
+                    if let tensor = tensor(role, layer: 0, expert: expert, head: head) { names.append(tensor.name) }
+                }
+            }
+        }
+        if let embedding = tensor(.embedding) { names.append(embedding.name) }
+        return names
+    }
+}

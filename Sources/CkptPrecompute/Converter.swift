@@ -33,24 +33,8 @@ public struct Converter {
 
     var description: ModelDescription { model.description }
 
-    /// The tensors the table replaces: layer 0's token-local tensors and the input embedding.
-    public var removedTensors: [String] {
-        var names: [String] = []
-        let m = description
-        for role in m.firstLayerTableRoles {
-            for expert in (role == .expertGate || role == .expertUp || role == .expertDown) && m.naming == .huggingFace
-                ? (0..<(m.experts?.count ?? 0)).map(Optional.some) : [nil]
-            {
-                let heads = model.names.layer[role]?.contains("{H}") == true
-                    ? (0..<(role == .qNorm ? m.headCount : m.kvHeadCount)).map(Optional.some) : [nil]
-                for head in heads {
-                    if let tensor = model.tensor(role, layer: 0, expert: expert, head: head) { names.append(tensor.name) }
-                }
-            }
-        }
-        if let embedding = model.tensor(.embedding) { names.append(embedding.name) }
-        return names
-    }
+    /// The tensors the table replaces (`Model.firstLayerTableTensors`).
+    public var removedTensors: [String] { model.firstLayerTableTensors }
 
     /// The table's description as recorded in the output.
     func tableSpec(tableType: TensorType) -> PrecomputedTable {
