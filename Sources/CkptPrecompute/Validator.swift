@@ -173,14 +173,15 @@ public struct Validator {
         return (tokens.count, worst.ratio, worst.token, worst.error)
     }
 
-    /// f32 computation error plus the storage type's rounding (half an f16/bf16 ulp, half a Q8_0 step).
+    /// f32 computation error plus the storage type's rounding: half an f16/bf16 ulp; for Q8_0 half a
+    /// step plus the step's own f16 rounding times the largest code (0.5 + 127·2⁻¹¹ steps).
     static func allowedError(_ type: String, value: Double, blockScale: Double) -> Double {
         let compute = 1e-4 * (1 + abs(value))
         switch type {
         case "F32": return compute
         case "F16": return compute + abs(value) * 0x1p-11 + 0x1p-24
         case "BF16": return compute + abs(value) * 0x1p-8
-        default: return compute + blockScale / 127 * 0.5 * 1.01
+        default: return compute + blockScale / 127 * (0.5 + 127 * 0x1p-11) * 1.01
         }
     }
 
