@@ -38,8 +38,8 @@ public struct Model: @unchecked Sendable {
         let names = TensorNameScheme.scheme(for: description)
         // Whether the head is tied is decided by the tensors present: configs are sometimes wrong.
         description.tiedHead = names.name(.output).flatMap(checkpoint.tensor(named:)) == nil
-        if table != nil, description.tiedHead {
-            throw ModelError(file: checkpoint.path, "converted checkpoint has no output head tensor")
+        if table != nil, description.tiedHead, names.name(.embedding).flatMap(checkpoint.tensor(named:)) == nil {
+            throw ModelError(file: checkpoint.path, "converted checkpoint has neither an output head nor the embedding")
         }
         self.description = description
         self.names = names

@@ -31,7 +31,7 @@ extension Converter {
                     name: info.name, dimensions: info.dimensions, type: info.type,
                     source: .mapped(source.files[fileIndex], offset: tensor.offset)))
         }
-        if description.tiedHead, let embedding = infos[embeddingName] {
+        if description.tiedHead, !options.keepOriginal, let embedding = infos[embeddingName] {
             tensors.append(
                 try GGUFWriter.Tensor(
                     name: "output.weight", dimensions: embedding.1.dimensions, type: embedding.1.type,

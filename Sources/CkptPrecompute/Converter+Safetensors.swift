@@ -24,7 +24,9 @@ extension Converter {
             try SafetensorsWriter.Tensor(
                 name: PrecomputedTable.tensorName, dtype: dtype, shape: [description.vocabSize, table.width],
                 source: .producer { try table.write(to: $0, progress: progress) }))
-        if description.tiedHead, case .safetensors(let type) = embedding.type, let head = model.names.name(.output) {
+        if description.tiedHead, !options.keepOriginal, case .safetensors(let type) = embedding.type,
+            let head = model.names.name(.output)
+        {
             tensors.append(
                 try SafetensorsWriter.Tensor(
                     name: head, dtype: type, shape: embedding.shape, source: .mapped(source.file(of: embedding), offset: embedding.offset)))

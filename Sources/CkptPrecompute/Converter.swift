@@ -41,7 +41,7 @@ public struct Converter {
         let m = description
         return PrecomputedTable(
             block: m.block == .serial ? .serial : .parallel,
-            segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth], removedTensors: removedTensors,
+            segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth], removedTensors: options.keepOriginal ? [] : removedTensors,
             outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, tableDType: tableType.name,
             compression: "none", sourceFingerprint: fingerprint(), toolVersion: toolVersion, options: options.recorded,
             rope: m.rope)
@@ -80,7 +80,7 @@ public struct Converter {
         let spec = tableSpec(tableType: tableType)
         let removed = options.keepOriginal ? [] : Set(spec.removedTensors)
         let kept = source.tensors.filter { !removed.contains($0.name) }
-        let headCopy = m.tiedHead ? embedding.byteCount : 0
+        let headCopy = m.tiedHead && !options.keepOriginal ? embedding.byteCount : 0
         let estimate = kept.reduce(0) { $0 + $1.byteCount } + tableBytes + headCopy
         try checkFreeSpace(needed: estimate)
         let outputBytes: Int

@@ -113,3 +113,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: converted + "-dir"))
     }
 }
+
+/// `--keep-original`: every original tensor stays, the table is added beside them.
+@Suite struct KeepOriginalTests {
+    @Test(arguments: ["llama-tied-llama3/model.gguf", "gpt_neox/hf-f32", "qwen2/model.gguf"])
+    func keepsEverythingAndStillValidates(_ source: String) throws {
+        let output = try ConversionTests.convert(source, keepOriginal: true)
+        let input = try Checkpoint.open(Samples.url("tiny/\(source)").path)
+        let converted = try Checkpoint.open(output)
+        #expect(Set(converted.tensors.map(\.name)) == Set(input.tensors.map(\.name)).union([PrecomputedTable.tensorName]))
+        let model = try Model(converted)
+        #expect(model.table?.removedTensors == [])
+        let report = try Validator(original: input.path, converted: output).run(options: .init())
+        #expect(report.passed, "\(report.structureProblems)")
+        #expect(report.identicalTensors == input.tensors.count)
+    }
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Opens ckpt-converted checkpoints with the reference readers: gguf-py's GGUFReader and
+safetensors' safe_open. For each conversion it checks that the table has the recorded shape and
+layout, that every tensor that should pass through is present with identical values, that nothing
+else was added, and (serial, untied, f32) that the table's x segment is the embedding itself.
+Usage: check_reference_readers.py CKPT_BINARY SAMPLES_DIR WORK_DIR
+"""
+import json, pathlib, subprocess, sys
+import numpy as np
+import gguf
+from safetensors import safe_open
+
+ckpt, samples, work = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+results = []
+
+
+def check(name, condition, detail=""):
+    results.append((name, bool(condition), detail))
+
+
+def convert(source, output, *extra):
+    subprocess.run([ckpt, "convert", str(samples / source), str(output), "--precompute-first-layer", "--force", *extra],
+                   check=True, capture_output=True)
+
+
+def gguf_case(variant, extra=(), label=None):
+    label = label or f"{variant} gguf {' '.join(extra)}".strip()
+    out = work / f"{label.replace(' ', '_')}.gguf"
+    convert(f"tiny/{variant}/model.gguf", out, *extra)
+    src, dst = gguf.GGUFReader(str(samples / f"tiny/{variant}/model.gguf")), gguf.GGUFReader(str(out))
+    fields = {k: dst.fields[k].contents() for k in dst.fields if k.startswith("ckpt.precompute.")}
+    tensors = {t.name: t for t in dst.tensors}
+    table = tensors.get("first_layer_table.weight")
+    widths = fields.get("ckpt.precompute.segment_widths", [])
+    vocab = src.tensors[[t.name for t in src.tensors].index("token_embd.weight")].shape[1]
+    check(f"{label}: table shape", table is not None and list(table.shape) == [sum(widths), vocab], f"{table.shape if table else None}")
+    check(f"{label}: layout fields", fields.get("ckpt.precompute.version") == 1 and len(widths) == 4
+          and fields.get("ckpt.precompute.segments", [""])[1:] == ["q", "k", "v"])
+    removed = set(fields.get("ckpt.precompute.removed_tensors", []))
+    for t in src.tensors:
+        if t.name in removed:
+            check(f"{label}: {t.name} removed", t.name not in tensors)
+            continue
+        copy = tensors.get(t.name)
+        check(f"{label}: {t.name} identical", copy is not None and copy.tensor_type == t.tensor_type
+              and np.array_equal(np.asarray(copy.data), np.asarray(t.data)))
+    extra_names = set(tensors) - {t.name for t in src.tensors}
+    allowed = {"first_layer_table.weight", "output.weight"}
+    check(f"{label}: nothing else added", extra_names <= allowed, f"{extra_names}")
+    for key in src.fields:
+        if key.startswith("GGUF.") or key.startswith("split."):
+            continue
+        check(f"{label}: metadata {key} kept", key in dst.fields and np.array_equal(
+            np.asarray(dst.fields[key].parts[-1]), np.asarray(src.fields[key].parts[-1])))
+    return dst, fields
+
+
+def hf_case(variant, extra=(), label=None):
+    label = label or f"{variant} hf {' '.join(extra)}".strip()
+    out = work / label.replace(" ", "_")
+    convert(f"tiny/{variant}/hf-f32", out, *extra)
+    config = json.loads((out / "config.json").read_text())
+    spec = config.get("ckpt_precompute", {})
+    check(f"{label}: config", config.get("tie_word_embeddings") is False and spec.get("version") == 1)
+    with safe_open(str(samples / f"tiny/{variant}/hf-f32/model.safetensors"), "numpy") as src, \
+         safe_open(str(out / "model.safetensors"), "numpy") as dst:
+        check(f"{label}: metadata", dst.metadata().get("format") == "pt" and "ckpt_precompute" in dst.metadata())
+        table = dst.get_tensor("first_layer_table.weight")
+        check(f"{label}: table shape", table.shape == (config["vocab_size"], sum(spec["segment_widths"])), f"{table.shape}")
+        removed = set(spec["removed_tensors"])
+        for name in src.keys():
+            if name in removed:
+                check(f"{label}: {name} removed", name not in dst.keys())
+            else:
+                check(f"{label}: {name} identical", name in dst.keys() and np.array_equal(dst.get_tensor(name), src.get_tensor(name)))
+        check(f"{label}: nothing else added", set(dst.keys()) - set(src.keys()) <= {"first_layer_table.weight", "lm_head.weight"})
+
+
+dst, fields = gguf_case("llama", ("--table-dtype", "f32"))
+table = dst.tensors[[t.name for t in dst.tensors].index("first_layer_table.weight")]
+embedding = gguf.GGUFReader(str(samples / "tiny/llama/model.gguf")).tensors[1]
+d = fields["ckpt.precompute.segment_widths"][0]
+check("llama gguf: x segment is the embedding", np.array_equal(np.asarray(table.data)[:, :d], np.asarray(embedding.data)))
+gguf_case("llama-tied-llama3")
+gguf_case("gpt_neox")
+gguf_case("falcon-40b")
+gguf_case("qwen2", ("--keep-original",))
+gguf_case("qwen3", ("--table-dtype", "bf16"))
+gguf_case("olmo2", ("--table-dtype", "q8_0"))
+hf_case("llama")
+hf_case("falcon-40b")
+hf_case("llama-tied-llama3")
+hf_case("phi3", ("--keep-original",))
+
+failed = [r for r in results if not r[1]]
+for name, _, detail in failed:
+    print(f"FAIL {name} {detail}")
+print(f"reference readers (gguf {getattr(gguf, '__version__', '0.19.0')}, safetensors): {len(results) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)
