@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "CkptModelsTests", dependencies: ["CkptModels", "CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptEngineTests", dependencies: ["CkptEngine", "CkptModels", "CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptPrecomputeTests", dependencies: ["CkptPrecompute", "CkptModels", "CkptFormats", "CkptTestSupport"]),
-        .testTarget(name: "CkptKernelsTests", dependencies: ["CkptKernels", "CkptCompression", "CkptTestSupport"]),
+        .testTarget(name: "CkptKernelsTests", dependencies: ["CkptKernels", "CkptCompression", "CkptFormats", "CkptTestSupport"]),
         .testTarget(name: "CkptCLITests", dependencies: ["CkptCLI", "CkptFormats", "CkptTestSupport"]),
     ]
 )

@@ -34,15 +34,49 @@ public struct ConfigReader: Sendable {
         self.file = file
     }
 
-    private func lookup(_ key: String) -> (value: Any, text: String)? {
+    /// A value from either source.
+    enum Value {
+        case json(JSONValue)
+        case gguf(GGUFValue)
+
+        var integer: Int? {
+            switch self {
+            case .json(let v): v.number?.int64.map(Int.init) ?? v.number?.double.flatMap { Int(exactly: $0) }
+            case .gguf(let v): v.integer
+            }
+        }
+
+        var number: Double? {
+            switch self {
+            case .json(let v): v.number?.double
+            case .gguf(let v): v.number
+            }
+        }
+
+        var bool: Bool? {
+            switch self {
+            case .json(let v): v.bool
+            case .gguf(let v): v.bool
+            }
+        }
+
+        var string: String? {
+            switch self {
+            case .json(let v): v.string
+            case .gguf(let v): v.string
+            }
+        }
+    }
+
+    private func lookup(_ key: String) -> (value: Value, text: String)? {
         switch source {
         case .json(let object):
             guard let value = object[key], !value.isNull else { return nil }
-            return (value, key)
+            return (.json(value), key)
         case .gguf(let metadata, let prefix):
             let full = key.hasPrefix(".") ? prefix + key.dropFirst() : key
             guard let entry = metadata.first(where: { $0.key == full }) else { return nil }
-            return (entry.value, full)
+            return (.gguf(entry.value), full)
         }
     }
 
@@ -53,13 +87,7 @@ public struct ConfigReader: Sendable {
     public func int(_ keys: String..., in range: ClosedRange<Int> = 0...Int(Int32.max)) throws(ModelError) -> Int? {
         for key in keys {
             guard let (value, name) = lookup(key) else { continue }
-            let integer: Int?
-            switch value {
-            case let v as JSONValue: integer = v.number?.int64.map(Int.init) ?? v.number?.double.flatMap { Int(exactly: $0) }
-            case let v as GGUFValue: integer = v.integer
-            default: integer = nil
-            }
-            guard let integer else { throw ModelError(file: file, "\(name) must be an integer") }
+            guard let integer = value.integer else { throw ModelError(file: file, "\(name) must be an integer") }
             guard range.contains(integer) else {
                 throw ModelError(file: file, "\(name) is \(integer), outside \(range.lowerBound)...\(range.upperBound)")
             }
@@ -72,13 +100,7 @@ public struct ConfigReader: Sendable {
     public func double(_ keys: String...) throws(ModelError) -> Double? {
         for key in keys {
             guard let (value, name) = lookup(key) else { continue }
-            let number: Double?
-            switch value {
-            case let v as JSONValue: number = v.number?.double
-            case let v as GGUFValue: number = v.number
-            default: number = nil
-            }
-            guard let number, number.isFinite else { throw ModelError(file: file, "\(name) must be a finite number") }
+            guard let number = value.number, number.isFinite else { throw ModelError(file: file, "\(name) must be a finite number") }
             return number
         }
         return nil
@@ -88,15 +110,8 @@ public struct ConfigReader: Sendable {
     public func bool(_ keys: String...) throws(ModelError) -> Bool? {
         for key in keys {
             guard let (value, name) = lookup(key) else { continue }
-            switch value {
-            case let v as JSONValue:
-                guard let b = v.bool else { throw ModelError(file: file, "\(name) must be true or false") }
-                return b
-            case let v as GGUFValue:
-                guard let b = v.bool else { throw ModelError(file: file, "\(name) must be a bool") }
-                return b
-            default: continue
-            }
+            guard let b = value.bool else { throw ModelError(file: file, "\(name) must be true or false") }
+            return b
         }
         return nil
     }
@@ -105,15 +120,8 @@ public struct ConfigReader: Sendable {
     public func string(_ keys: String...) throws(ModelError) -> String? {
         for key in keys {
             guard let (value, name) = lookup(key) else { continue }
-            switch value {
-            case let v as JSONValue:
-                guard let s = v.string else { throw ModelError(file: file, "\(name) must be a string") }
-                return s
-            case let v as GGUFValue:
-                guard let s = v.string else { throw ModelError(file: file, "\(name) must be a string") }
-                return s
-            default: continue
-            }
+            guard let text = value.string else { throw ModelError(file: file, "\(name) must be a string") }
+            return text
         }
         return nil
     }
@@ -121,14 +129,14 @@ public struct ConfigReader: Sendable {
     /// A JSON object value (config.json only), e.g. `rope_scaling`.
     public func object(_ key: String) throws(ModelError) -> JSONObject? {
         guard let (value, name) = lookup(key) else { return nil }
-        guard let object = (value as? JSONValue)?.object else { throw ModelError(file: file, "\(name) must be an object") }
+        guard case .json(let json) = value, let object = json.object else { throw ModelError(file: file, "\(name) must be an object") }
         return object
     }
 
     /// A JSON array of strings (config.json only), e.g. `layer_types`.
     public func strings(_ key: String) throws(ModelError) -> [String]? {
         guard let (value, name) = lookup(key) else { return nil }
-        guard let items = (value as? JSONValue)?.array else { throw ModelError(file: file, "\(name) must be an array") }
+        guard case .json(let json) = value, let items = json.array else { throw ModelError(file: file, "\(name) must be an array") }
         var result: [String] = []
         for item in items {
             guard let text = item.string else { throw ModelError(file: file, "\(name) must hold strings") }
@@ -140,8 +148,8 @@ public struct ConfigReader: Sendable {
     /// An array of integers from either source (JSON array or GGUF integer array).
     public func integers(_ key: String) throws(ModelError) -> [Int]? {
         guard let (value, name) = lookup(key) else { return nil }
-        if let array = (value as? GGUFValue)?.array, let ints = array.integers() { return ints }
-        if let items = (value as? JSONValue)?.array {
+        if case .gguf(let v) = value, let ints = v.array?.integers() { return ints }
+        if case .json(let v) = value, let items = v.array {
             let ints = items.compactMap { $0.number?.int64.map(Int.init) }
             if ints.count == items.count { return ints }
         }
@@ -151,18 +159,9 @@ public struct ConfigReader: Sendable {
     /// An array of strings from either source (JSON array or GGUF string array).
     public func stringList(_ key: String) throws(ModelError) -> [String]? {
         guard let (value, name) = lookup(key) else { return nil }
-        if let array = (value as? GGUFValue)?.array, let strings = array.strings() { return strings }
-        if (value as? JSONValue) != nil { return try strings(key) }
+        if case .gguf(let v) = value, let strings = v.array?.strings() { return strings }
+        if case .json = value { return try strings(key) }
         throw ModelError(file: file, "\(name) must be an array of strings")
-    }
-
-    /// A GGUF array's element count (e.g. the vocabulary), checking its element type.
-    public func arrayCount(_ key: String, elementType: GGUFValueType) throws(ModelError) -> Int? {
-        guard let (value, name) = lookup(key) else { return nil }
-        guard let array = (value as? GGUFValue)?.array, array.elementType == elementType else {
-            throw ModelError(file: file, "\(name) must be an array of \(elementType)")
-        }
-        return array.count
     }
 
     /// A sub-reader over a nested JSON object (for `rope_scaling` and `rope_parameters`).

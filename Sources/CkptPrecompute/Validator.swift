@@ -149,7 +149,7 @@ public struct Validator {
         if options.fullAudit || vocab <= options.auditRows + 2 {
             tokens = Array(0..<vocab)
         } else {
-            var generator = SeededGenerator(seed: options.seed ^ 0xA0D1)
+            var generator = SplitMix64(seed: options.seed ^ 0xA0D1)
             tokens = [0, vocab - 1] + (0..<options.auditRows).map { _ in Int(generator.next() % UInt64(vocab)) }
         }
         let reference = Engine(model: original, cachedLayers: [0])
@@ -186,7 +186,7 @@ public struct Validator {
     }
 
     func randomSequences(_ options: Options) -> [[Int]] {
-        var generator = SeededGenerator(seed: options.seed)
+        var generator = SplitMix64(seed: options.seed)
         let vocab = UInt64(original.description.vocabSize)
         return (0..<options.sequences).map { _ in (0..<options.randomLength).map { _ in Int(generator.next() % vocab) } }
     }
@@ -195,17 +195,4 @@ public struct Validator {
 /// Whether two byte ranges hold the same bytes.
 func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
-}
-
-/// SplitMix64: the same token ids from the same seed on every machine.
-struct SeededGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

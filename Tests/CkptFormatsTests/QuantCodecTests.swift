@@ -305,20 +305,3 @@ private func describeHalf(
     return "index \(index): \(x) (0x\(String(x.bitPattern, radix: 16))) → 0x\(String(convert(x), radix: 16)), "
         + "expected 0x\(String(expected[index], radix: 16))"
 }
-
-/// A small deterministic generator for test inputs.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
-}

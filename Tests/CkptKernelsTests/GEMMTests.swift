@@ -1,4 +1,5 @@
 import CkptKernels
+import CkptFormats
 import CkptTestSupport
 import Testing
 

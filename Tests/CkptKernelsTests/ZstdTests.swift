@@ -1,4 +1,5 @@
 import CkptCompression
+import CkptFormats
 import CkptTestSupport
 import Testing
 
