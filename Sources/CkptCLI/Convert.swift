@@ -80,6 +80,8 @@ struct Convert: ParsableCommand {
                 ("passed_through", .number(JSONNumber(summary.passedThrough))),
                 ("input_bytes", .number(JSONNumber(summary.inputBytes))), ("output_bytes", .number(JSONNumber(summary.outputBytes))),
                 ("seconds", JSONNumber(exactly: summary.seconds).map(JSONValue.number) ?? .null),
+                ("table_seconds", JSONNumber(exactly: summary.tableSeconds).map(JSONValue.number) ?? .null),
+                ("table_gflops", JSONNumber(exactly: summary.tableFlops / max(summary.tableSeconds, 1e-9) / 1e9).map(JSONValue.number) ?? .null),
             ])).serialized(options: .prettyPrinted))
         } else {
             let change = Double(summary.outputBytes - summary.inputBytes) / Double(max(1, summary.inputBytes)) * 100

@@ -68,7 +68,8 @@ struct Validate: ParsableCommand {
                 ("logits", .object(JSONObject([
                     ("passed", .bool(report.logitsPassed)), ("positions", .number(JSONNumber(s.count))),
                     ("mean_kld", number(s.meanKLD)), ("max_kld", number(s.kld.max() ?? 0)),
-                    ("same_top", number(s.sameTopFraction)), ("max_abs_logit_diff", number(s.maxAbsoluteDifference)),
+                    ("same_top", number(s.sameTopFraction)), ("same_top_outside_ties", number(s.sameTopOutsideTiesFraction)),
+                    ("max_abs_logit_diff", number(s.maxAbsoluteDifference)),
                     ("rms_logit_diff", number(s.rmsDifference)), ("nmse", number(s.nmse)),
                     ("limit_mean_kld", number(report.maxKLD)), ("limit_same_top", number(report.minSameTop)),
                 ]))),
@@ -85,7 +86,7 @@ struct Validate: ParsableCommand {
             print("logits: \(report.sequences.count) sequence(s) of \(report.sequences.first?.count ?? 0) tokens, \(s.count) positions\n")
             print(s.report)
             print("verdict: " + (report.passed ? "pass" : "FAIL") + " (mean KLD " + String(format: "%.3e", s.meanKLD)
-                + " ≤ " + String(format: "%.0e", report.maxKLD) + ", same top " + String(format: "%.3f%%", 100 * s.sameTopFraction)
+                + " ≤ " + String(format: "%.0e", report.maxKLD) + ", same top outside near-ties " + String(format: "%.3f%%", 100 * s.sameTopOutsideTiesFraction)
                 + " ≥ " + String(format: "%.1f%%", 100 * report.minSameTop) + ") in " + String(format: "%.1f", seconds) + " s")
         }
         if !report.passed { throw ExitCode(1) }

@@ -10,6 +10,9 @@ public struct DivergenceStatistics: Sendable {
     /// p(candidate, next token) − p(base, next token), per position with a next token.
     public private(set) var probabilityDifferences: [Double] = []
     public private(set) var sameTop = 0
+    /// Top-1 changes where the base model's own margin between the two tokens exceeds float noise
+    /// (1e-4 relative): the changes that are not ties.
+    public private(set) var decisiveTopChanges = 0
     public private(set) var maxAbsoluteDifference = 0.0
     private var squaredDifferenceSum = 0.0
     private var referenceSum = 0.0
@@ -30,7 +33,14 @@ public struct DivergenceStatistics: Sendable {
         }
         kld.append(max(0, divergence))
         probabilityDifferences.append(exp(q[nextToken]) - exp(p[nextToken]))
-        if Self.argmax(base) == Self.argmax(candidate) { sameTop += 1 }
+        let (baseTop, candidateTop) = (Self.argmax(base), Self.argmax(candidate))
+        if baseTop == candidateTop {
+            sameTop += 1
+        } else {
+            let top = base[base.startIndex + baseTop]
+            let margin = top - base[base.startIndex + candidateTop]
+            if margin > 1e-4 * max(1, abs(top)) { decisiveTopChanges += 1 }
+        }
         for (a, b) in zip(base, candidate) {
             let difference = Double(b) - Double(a)
             maxAbsoluteDifference = max(maxAbsoluteDifference, abs(difference))
@@ -43,6 +53,8 @@ public struct DivergenceStatistics: Sendable {
 
     public var meanKLD: Double { kld.isEmpty ? 0 : kld.reduce(0, +) / Double(kld.count) }
     public var sameTopFraction: Double { count == 0 ? 0 : Double(sameTop) / Double(count) }
+    /// Share of positions whose top-1 is unchanged or changed only between near-tied tokens.
+    public var sameTopOutsideTiesFraction: Double { count == 0 ? 0 : 1 - Double(decisiveTopChanges) / Double(count) }
     public var rmsDifference: Double { valueCount == 0 ? 0 : (squaredDifferenceSum / Double(valueCount)).squareRoot() }
 
     /// Mean squared logit difference over the base logits' variance (check-nmse.py).
@@ -105,6 +117,8 @@ public struct DivergenceStatistics: Sendable {
         let same = sameTopFraction
         let sameError = count > 1 ? (same * (1 - same) / Double(count - 1)).squareRoot() : 0
         lines.append("Same top p: \(f("%6.3f", 100 * same)) ± \(f("%5.3f", 100 * sameError)) %")
+        lines.append("")
+        lines.append("Top-1 changes outside near-ties: \(decisiveTopChanges) of \(count - sameTop) changes")
         lines.append("")
         lines.append("Max |Δlogit|: \(f("%.6e", maxAbsoluteDifference))")
         lines.append("RMS |Δlogit|: \(f("%.6e", rmsDifference))")

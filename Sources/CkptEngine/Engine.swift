@@ -64,11 +64,18 @@ public struct Engine: Sendable {
         guard let embedding = model.tensor(.embedding) else {
             throw ModelError(file: model.checkpoint.path, "missing the embedding tensor")
         }
-        var x = [Float](repeating: 0, count: tokens.count * d)
-        for (i, token) in tokens.enumerated() {
-            let row = try model.decode(embedding, rows: token..<(token + 1))
-            let scale = description.embeddingScale ?? 1
-            for c in 0..<d { x[i * d + c] = row[c] * scale }
+        var x: [Float] = []
+        x.reserveCapacity(tokens.count * d)
+        // Runs of consecutive ids (a table chunk is one run) are decoded in one call.
+        var start = 0
+        while start < tokens.count {
+            var end = start + 1
+            while end < tokens.count, tokens[end] == tokens[end - 1] + 1 { end += 1 }
+            x += try model.decode(embedding, rows: tokens[start]..<(tokens[end - 1] + 1))
+            start = end
+        }
+        if let scale = description.embeddingScale {
+            for i in x.indices { x[i] *= scale }
         }
         return x
     }

@@ -17,7 +17,7 @@ public final class MappedFile: @unchecked Sendable {
     /// The file size in bytes when it was opened.
     public let size: Int
     private let base: UnsafeRawPointer?
-    private let descriptor: Int32
+    let descriptor: Int32
 
     /// Opens and maps `path` read-only.
     public init(path: String) throws(FormatError) {

@@ -69,6 +69,29 @@ public final class OutputFile {
         try write([UInt8](repeating: 0, count: count))
     }
 
+    /// Appends `count` bytes of `file` from `offset`, copied by the kernel (`sendfile`) so that the
+    /// bytes never pass through user space or count against this process's memory; falls back to a
+    /// plain copy from the mapping where the file systems do not allow it.
+    public func copy(from file: MappedFile, offset: Int, count: Int) throws(FormatError) {
+        let source = try file.bytes(at: offset, count: count)
+        try flush()
+        var sourceOffset = offset
+        var remaining = count
+        while remaining > 0 {
+            let n = sendfile(descriptor, file.descriptor, &sourceOffset, min(remaining, 1 << 30))
+            if n > 0 {
+                remaining -= n
+                continue
+            }
+            if n < 0, errno == EINTR { continue }
+            if n < 0, errno == ENOSPC { throw FormatError(file: path, "cannot write: disk full") }
+            // Not supported here (or the source shrank): copy what is left through the mapping.
+            try writeAll(UnsafeRawBufferPointer(rebasing: source[(count - remaining)...]))
+            remaining = 0
+        }
+        position += count
+    }
+
     /// Pads with zeros up to a multiple of `alignment`.
     public func pad(to alignment: Int) throws(FormatError) {
         guard let target = alignUp(position, to: alignment) else {

@@ -11,7 +11,7 @@ public enum TensorSource {
         switch self {
         case .mapped(let file, let offset):
             try file.checkUnchanged()
-            try output.write(try file.bytes(at: offset, count: byteCount))
+            try output.copy(from: file, offset: offset, count: byteCount)
         case .producer(let produce):
             try produce(output)
         }

@@ -45,4 +45,8 @@ public struct ConversionSummary: Sendable {
     public var outputBytes: Int
     public var inputBytes: Int
     public var seconds: Double
+    /// Time spent computing, encoding and writing the table.
+    public var tableSeconds: Double
+    /// Floating-point operations of the table's matrix products (2·m·n·k summed).
+    public var tableFlops: Double
 }

@@ -5,7 +5,7 @@ extension Converter {
     /// GGUF output: metadata kept in order plus `ckpt.precompute.*`; tensors in source order with the
     /// embedding's place taken by the table; a tied head gets its own `output.weight`.
     func writeGGUF(
-        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>,
+        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>, timer: TableTimer,
         progress: ((Int, Int) -> Void)?
     ) throws -> Int {
         guard case .ggml(let ggmlType) = tableType else { preconditionFailure("GGUF tables are GGML types") }
@@ -23,7 +23,7 @@ extension Converter {
                 tensors.append(
                     try GGUFWriter.Tensor(
                         name: PrecomputedTable.tensorName, dimensions: [table.width, description.vocabSize], type: ggmlType,
-                        source: .producer { try table.write(to: $0, progress: progress) }))
+                        source: .producer { output in try timer.measure { try table.write(to: output, progress: progress) } }))
             }
             if removed.contains(tensor.name) { continue }
             tensors.append(

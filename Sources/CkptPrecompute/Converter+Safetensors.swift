@@ -8,7 +8,7 @@ extension Converter {
     /// index, config.json with `tie_word_embeddings: false` and `ckpt_precompute`, and the tokenizer
     /// files copied. Written into a temporary directory beside the output and renamed at the end.
     func writeSafetensors(
-        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>,
+        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>, timer: TableTimer,
         progress: ((Int, Int) -> Void)?
     ) throws -> Int {
         guard case .safetensors(let dtype) = tableType else { preconditionFailure("safetensors tables are safetensors dtypes") }
@@ -23,7 +23,7 @@ extension Converter {
         tensors.append(
             try SafetensorsWriter.Tensor(
                 name: PrecomputedTable.tensorName, dtype: dtype, shape: [description.vocabSize, table.width],
-                source: .producer { try table.write(to: $0, progress: progress) }))
+                source: .producer { output in try timer.measure { try table.write(to: output, progress: progress) } }))
         if description.tiedHead, !options.keepOriginal, case .safetensors(let type) = embedding.type,
             let head = model.names.name(.output)
         {

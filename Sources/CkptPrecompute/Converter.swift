@@ -74,6 +74,7 @@ public struct Converter {
         guard let tableBytes = tableType.byteCount(elements: m.vocabSize * width), tableType.byteCount(elements: width) != nil else {
             throw FormatError(file: output, "table rows of \(width) values are not whole \(tableType.name) blocks")
         }
+        let timer = TableTimer()
         let table = FirstLayerTable(
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
             threads: options.threads, chunkRows: options.chunkRows)
@@ -86,15 +87,15 @@ public struct Converter {
         let outputBytes: Int
         switch source.format {
         case .gguf:
-            outputBytes = try writeGGUF(table: table, spec: spec, tableType: tableType, removed: removed, progress: progress)
+            outputBytes = try writeGGUF(table: table, spec: spec, tableType: tableType, removed: removed, timer: timer, progress: progress)
         case .safetensors:
-            outputBytes = try writeSafetensors(table: table, spec: spec, tableType: tableType, removed: removed, progress: progress)
+            outputBytes = try writeSafetensors(table: table, spec: spec, tableType: tableType, removed: removed, timer: timer, progress: progress)
         }
         return ConversionSummary(
             input: input, output: output, format: source.format, tableRows: m.vocabSize, tableWidth: width,
             tableType: tableType.name, tableBytes: tableBytes, removedTensors: options.keepOriginal ? [] : spec.removedTensors,
             passedThrough: kept.count, outputBytes: outputBytes, inputBytes: source.files.reduce(0) { $0 + $1.size },
-            seconds: Date().timeIntervalSince(start))
+            seconds: Date().timeIntervalSince(start), tableSeconds: timer.seconds, tableFlops: table.flops)
     }
 
     /// Fails early when the output's file system has less room than the output needs.
@@ -107,6 +108,17 @@ public struct Converter {
         guard free >= needed + margin else {
             throw FormatError(file: output, "not enough disk space: need \(needed) bytes, \(free) free")
         }
+    }
+}
+
+/// Wall time of the table's production, measured around the writer's producer call.
+final class TableTimer: @unchecked Sendable {
+    private(set) var seconds = 0.0
+
+    func measure(_ body: () throws -> Void) rethrows {
+        let start = Date()
+        defer { seconds += Date().timeIntervalSince(start) }
+        try body()
     }
 }
 

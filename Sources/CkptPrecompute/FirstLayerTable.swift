@@ -34,6 +34,23 @@ struct FirstLayerTable {
         return out
     }
 
+    /// Multiply-adds ×2 of one table: the Q/K/V projections, and for parallel blocks the FFN (and router).
+    var flops: Double {
+        let m = description
+        let d = Double(m.hiddenSize)
+        var perRow = 2 * d * Double(m.qWidth + 2 * m.kvWidth)
+        if m.block != .serial {
+            let ff = Double(m.feedForwardSize)
+            let matrices: Double
+            switch m.feedForward {
+            case .gated: matrices = 3
+            case .plain: matrices = 2
+            }
+            perRow += 2 * d * ff * matrices * Double(m.experts?.used ?? 1) + 2 * d * Double(m.experts?.count ?? 0)
+        }
+        return perRow * Double(m.vocabSize)
+    }
+
     /// Writes the encoded table to `output`, calling `progress(rowsDone, rowsTotal)` after each window.
     func write(to output: OutputFile, progress: ((Int, Int) -> Void)?) throws {
         let vocab = description.vocabSize

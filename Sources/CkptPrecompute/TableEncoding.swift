@@ -23,19 +23,19 @@ struct TableEncoding: Sendable {
             }
             return out
         case .safetensors(let dtype):
-            var out: [UInt8] = []
-            switch dtype {
-            case .f32:
-                out.reserveCapacity(4 * values.count)
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } }
-            case .f16:
-                out.reserveCapacity(2 * values.count)
-                for v in values { withUnsafeBytes(of: v.halfBits.littleEndian) { out += $0 } }
-            case .bf16:
-                out.reserveCapacity(2 * values.count)
-                for v in values { withUnsafeBytes(of: v.bfloat16Bits.littleEndian) { out += $0 } }
-            default:
+            let width = dtype.bitWidth / 8
+            guard [.f32, .f16, .bf16].contains(dtype) else {
                 throw FormatError(file: "table", "cannot store a table as \(dtype.rawValue)")
+            }
+            var out = [UInt8](repeating: 0, count: width * values.count)
+            out.withUnsafeMutableBytes { raw in
+                for (i, v) in values.enumerated() {
+                    switch dtype {
+                    case .f32: raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                    case .f16: raw.storeBytes(of: v.halfBits.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                    default: raw.storeBytes(of: v.bfloat16Bits.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                    }
+                }
             }
             return out
         }

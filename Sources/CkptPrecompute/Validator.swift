@@ -44,7 +44,7 @@ public struct Validator {
         public var structurePassed: Bool { structureProblems.isEmpty }
         public var auditPassed: Bool { worstAuditRatio <= 1 }
         public var logitsPassed: Bool {
-            statistics.meanKLD <= maxKLD && statistics.sameTopFraction >= minSameTop
+            statistics.meanKLD <= maxKLD && statistics.sameTopOutsideTiesFraction >= minSameTop
                 && statistics.maxAbsoluteDifference <= maxLogitDifference
         }
         public var passed: Bool { structurePassed && auditPassed && logitsPassed }
