@@ -13,17 +13,21 @@ public struct Engine: Sendable {
 
     /// An engine over `model`; weights of `cachedLayers` are decoded once and kept.
     public init(model: Model, cachedLayers: Set<Int> = []) {
+        self.init(model: model, cache: cachedLayers.isEmpty ? nil : WeightCache(policy: .layers(cachedLayers)))
+    }
+
+    init(model: Model, cache: WeightCache?) {
         self.model = model
         rope = Self.rotaryEmbedding(model.description)
-        cache = cachedLayers.isEmpty ? nil : WeightCache(layers: cachedLayers)
+        self.cache = cache
     }
 
     /// The f32 values of `role`'s tensor, or nil when the checkpoint has none.
     func floats(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) throws(ModelError) -> [Float]? {
-        guard let cache, cache.layers.contains(layer), role.isPerLayer else {
+        guard let cache, cache.holds(layer: layer), role.isPerLayer else {
             return try model.floats(role, layer: layer, expert: expert, head: head)
         }
-        return try cache.value(for: "\(role.rawValue)/\(layer)/\(expert ?? -1)/\(head ?? -1)") { () throws(ModelError) in
+        return try cache.value(layer: layer, key: "\(role.rawValue)/\(layer)/\(expert ?? -1)/\(head ?? -1)") { () throws(ModelError) in
             try model.floats(role, layer: layer, expert: expert, head: head)
         }
     }
@@ -41,21 +45,41 @@ public struct Engine: Sendable {
 
     /// Logits `(tokens.count, vocab)`, row-major.
     public func logits(tokens: [Int]) throws(ModelError) -> [Float] {
+        try logits(sequences: [tokens])[0]
+    }
+
+    /// Logits of several independent sequences, run layer by layer so that each layer's weights are
+    /// decoded once for all of them (and only one layer's are held at a time).
+    public func logits(sequences: [[Int]]) throws(ModelError) -> [[Float]] {
         let m = description
-        for token in tokens where token < 0 || token >= m.vocabSize {
+        for token in sequences.joined() where token < 0 || token >= m.vocabSize {
             throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary 0..<\(m.vocabSize)")
         }
-        let positions = Array(0..<tokens.count)
-        var x: [Float]
-        if let table = model.table {
-            x = try finishBlock(layer: 0, try table.rows(tokens, of: model), positions: positions)
-        } else {
-            x = try finishBlock(layer: 0, try tokenLocal(layer: 0, x: embed(tokens)), positions: positions)
+        let engine = cache == nil && sequences.count > 1 ? Engine(model: model, cache: WeightCache(policy: .currentLayer)) : self
+        let positions = sequences.map { Array(0..<$0.count) }
+        var states: [[Float]] = []
+        for (tokens, position) in zip(sequences, positions) {
+            let local: TokenLocal
+            if let table = model.table {
+                local = try table.rows(tokens, of: model)
+            } else {
+                local = try engine.tokenLocal(layer: 0, x: engine.embed(tokens))
+            }
+            states.append(try engine.finishBlock(layer: 0, local, positions: position))
         }
         for layer in 1..<m.layerCount {
-            x = try finishBlock(layer: layer, try tokenLocal(layer: layer, x: x), positions: positions)
+            for i in states.indices {
+                states[i] = try engine.finishBlock(layer: layer, try engine.tokenLocal(layer: layer, x: states[i]), positions: positions[i])
+            }
         }
-        return try head(x, rows: tokens.count)
+        let all = try engine.head(Array(states.joined()), rows: sequences.reduce(0) { $0 + $1.count })
+        var result: [[Float]] = []
+        var start = 0
+        for tokens in sequences {
+            result.append(Array(all[(start * m.vocabSize)..<((start + tokens.count) * m.vocabSize)]))
+            start += tokens.count
+        }
+        return result
     }
 
     /// The embedding rows of `tokens`, times the embedding scale.

@@ -1,20 +1,42 @@
 import Foundation
 
-/// Decoded weights of some layers, shared by the threads that compute table chunks.
+/// Decoded weights shared by the threads of one engine: either a fixed set of layers (the converter
+/// keeps layer 0's while it fills the table) or only the layer being run (batched forward passes decode
+/// each layer once for every sequence, and memory stays at one layer).
 final class WeightCache: @unchecked Sendable {
-    let layers: Set<Int>
-    private let lock = NSLock()
-    private var values: [String: [Float]?] = [:]
-
-    init(layers: Set<Int>) {
-        self.layers = layers
+    enum Policy: Sendable {
+        case layers(Set<Int>)
+        case currentLayer
     }
 
-    /// The cached value for `key`, computing it on first use.
-    func value<E: Error>(for key: String, _ compute: () throws(E) -> [Float]?) throws(E) -> [Float]? {
-        if let cached = lock.withLock({ values[key] }) { return cached }
+    let policy: Policy
+    private let lock = NSLock()
+    private var values: [String: [Float]?] = [:]
+    private var current: Int?
+
+    init(policy: Policy) {
+        self.policy = policy
+    }
+
+    func holds(layer: Int) -> Bool {
+        switch policy {
+        case .layers(let layers): layers.contains(layer)
+        case .currentLayer: true
+        }
+    }
+
+    /// The cached value for `key` of `layer`, computing it on first use.
+    func value<E: Error>(layer: Int, key: String, _ compute: () throws(E) -> [Float]?) throws(E) -> [Float]? {
+        let cached: [Float]?? = lock.withLock {
+            if case .currentLayer = policy, current != layer {
+                values.removeAll()
+                current = layer
+            }
+            return values[key]
+        }
+        if let cached { return cached }
         let computed = try compute()
-        lock.withLock { values[key] = .some(computed) }
+        lock.withLock { if current == nil || current == layer { values[key] = .some(computed) } }
         return computed
     }
 }

@@ -109,6 +109,10 @@ public final class Checkpoint: @unchecked Sendable {
                 try decodeFloats(tensor.type, raw, into: out, file: files[tensor.fileIndex].path, tensor: tensor.name)
             }
         }.get()
+        if raw.count >= 1 << 20, let start = raw.baseAddress {
+            let file = files[tensor.fileIndex]
+            file.release(offset: start - file.allBytes.baseAddress!, count: raw.count)
+        }
         return result
     }
 

@@ -93,5 +93,16 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), length, MADV_WILLNEED)
     }
 
+    /// Drops the pages of `[offset, offset+count)` from this process (they stay in the page cache), so a
+    /// tensor read once and decoded does not keep counting as resident memory.
+    public func release(offset: Int, count: Int) {
+        guard let base, count > 0, offset >= 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page
+        let end = min(size, offset + count) / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

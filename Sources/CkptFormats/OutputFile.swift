@@ -92,6 +92,21 @@ public final class OutputFile {
         position += count
     }
 
+    /// Leaves `count` bytes to be filled by a `PositionedWriter` (they read as zeros until then).
+    public func skip(_ count: Int) throws(FormatError) {
+        try flush()
+        guard lseek(descriptor, off_t(count), SEEK_CUR) >= 0 else {
+            throw FormatError(file: path, "cannot seek: \(MappedFile.errnoText())")
+        }
+        position += count
+    }
+
+    /// A writer for the region starting at the current position, on its own descriptor.
+    public func positionedWriter() throws(FormatError) -> PositionedWriter {
+        try flush()
+        return try PositionedWriter(path: path, temporaryPath: temporaryPath, offset: position)
+    }
+
     /// Pads with zeros up to a multiple of `alignment`.
     public func pad(to alignment: Int) throws(FormatError) {
         guard let target = alignUp(position, to: alignment) else {

@@ -1,23 +1,77 @@
+import Foundation
+
 /// Where the bytes of a tensor being written come from.
 public enum TensorSource {
     /// Copied from a range of a mapped file.
     case mapped(MappedFile, offset: Int)
-    /// Produced by a closure that must write exactly the tensor's byte count to the output.
-    case producer((OutputFile) throws -> Void)
+    /// Produced by a closure that must write exactly the tensor's byte count to the sink. It runs on
+    /// its own thread, writing at the tensor's final offset, while the other tensors are copied.
+    case producer((any ByteSink) throws -> Void)
+}
 
-    /// Writes the tensor's bytes to `output` and checks that exactly `byteCount` were written.
-    func write(_ name: String, byteCount: Int, to output: OutputFile) throws {
-        let start = output.position
-        switch self {
+/// Writes tensors one after the other (each followed by padding to `alignment`), copying mapped ones
+/// by the kernel and running producers concurrently into their own regions.
+func writeTensors(_ tensors: [(name: String, byteCount: Int, source: TensorSource)], alignment: Int, to output: OutputFile) throws {
+    let group = DispatchGroup()
+    let failures = ProducerFailures()
+    for tensor in tensors {
+        switch tensor.source {
         case .mapped(let file, let offset):
             try file.checkUnchanged()
-            try output.copy(from: file, offset: offset, count: byteCount)
+            try output.copy(from: file, offset: offset, count: tensor.byteCount)
         case .producer(let produce):
-            try produce(output)
+            let job = ProducerJob(
+                produce: produce, writer: try output.positionedWriter(), path: output.path, name: tensor.name,
+                expected: tensor.byteCount)
+            group.enter()
+            let thread = Thread {
+                job.run(failures)
+                group.leave()
+            }
+            thread.stackSize = 1 << 23
+            thread.start()
+            try output.skip(tensor.byteCount)
         }
-        guard output.position - start == byteCount else {
-            throw FormatError(
-                file: output.path, "wrote \(output.position - start) bytes for tensor \(name), expected \(byteCount)")
+        try output.pad(to: alignment)
+    }
+    group.wait()
+    if let error = failures.first { throw error }
+}
+
+/// One producer running on its own thread; it alone touches its writer.
+private final class ProducerJob: @unchecked Sendable {
+    let produce: (any ByteSink) throws -> Void
+    let writer: PositionedWriter
+    let path: String
+    let name: String
+    let expected: Int
+
+    init(produce: @escaping (any ByteSink) throws -> Void, writer: PositionedWriter, path: String, name: String, expected: Int) {
+        self.produce = produce
+        self.writer = writer
+        self.path = path
+        self.name = name
+        self.expected = expected
+    }
+
+    func run(_ failures: ProducerFailures) {
+        do {
+            try produce(writer)
+            try writer.finish()
+            if writer.written != expected {
+                throw FormatError(file: path, "wrote \(writer.written) bytes for tensor \(name), expected \(expected)")
+            }
+        } catch {
+            failures.record(error)
         }
     }
+}
+
+/// The first error of the producer threads.
+private final class ProducerFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+
+    func record(_ error: Error) { lock.withLock { if self.error == nil { self.error = error } } }
+    var first: Error? { lock.withLock { error } }
 }

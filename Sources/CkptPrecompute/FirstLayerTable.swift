@@ -52,7 +52,7 @@ struct FirstLayerTable {
     }
 
     /// Writes the encoded table to `output`, calling `progress(rowsDone, rowsTotal)` after each window.
-    func write(to output: OutputFile, progress: ((Int, Int) -> Void)?) throws {
+    func write(to output: any ByteSink, progress: ((Int, Int) -> Void)?) throws {
         let vocab = description.vocabSize
         let chunks = stride(from: 0, to: vocab, by: chunkRows).map { $0..<min(vocab, $0 + chunkRows) }
         // One pool does the work: Dispatch runs chunks side by side, each GEMM single-threaded.

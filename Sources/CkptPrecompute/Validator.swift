@@ -85,9 +85,10 @@ public struct Validator {
         let base = Engine(model: original)
         let candidate = Engine(model: converted)
         let vocab = original.description.vocabSize
-        for tokens in sequences {
-            let a = try base.logits(tokens: tokens)
-            let b = try candidate.logits(tokens: tokens)
+        let baseLogits = try base.logits(sequences: sequences)
+        let candidateLogits = try candidate.logits(sequences: sequences)
+        for (index, tokens) in sequences.enumerated() {
+            let (a, b) = (baseLogits[index], candidateLogits[index])
             for position in 0..<max(0, tokens.count - 1) {
                 let row = (position * vocab)..<((position + 1) * vocab)
                 statistics.add(base: a[row], candidate: b[row], nextToken: tokens[position + 1])
@@ -120,7 +121,11 @@ public struct Validator {
             }
             let a = try original.checkpoint.bytes(of: tensor)
             let b = try converted.checkpoint.bytes(of: copy)
-            if copy.type != tensor.type || copy.shape != tensor.shape || !sameBytes(a, b) {
+            let same = sameBytes(a, b)
+            // Compared once: drop the pages from this process so RSS stays bounded.
+            original.checkpoint.file(of: tensor).release(offset: tensor.offset, count: tensor.byteCount)
+            converted.checkpoint.file(of: copy).release(offset: copy.offset, count: copy.byteCount)
+            if copy.type != tensor.type || copy.shape != tensor.shape || !same {
                 problems.append("\(tensor.name) differs from the original")
             } else {
                 identical += 1

@@ -69,9 +69,6 @@ public struct GGUFWriter {
     /// Writes the whole file to `output` (not committed: the caller commits).
     public func write(to output: OutputFile) throws {
         try output.write(try headerBytes())
-        for tensor in tensors {
-            try tensor.source.write(tensor.name, byteCount: tensor.byteCount, to: output)
-            try output.pad(to: alignment)
-        }
+        try writeTensors(tensors.map { ($0.name, $0.byteCount, $0.source) }, alignment: alignment, to: output)
     }
 }

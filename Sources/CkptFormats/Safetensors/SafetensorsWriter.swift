@@ -62,8 +62,6 @@ public struct SafetensorsWriter {
     /// Writes the file to `output` (the caller commits it).
     public func write(to output: OutputFile) throws {
         try output.write(headerBytes())
-        for tensor in tensors {
-            try tensor.source.write(tensor.name, byteCount: tensor.byteCount, to: output)
-        }
+        try writeTensors(tensors.map { ($0.name, $0.byteCount, $0.source) }, alignment: 1, to: output)
     }
 }
