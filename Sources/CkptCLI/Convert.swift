@@ -33,6 +33,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Keep every original tensor and add the table beside them, so stock loaders still load the file.")
     var keepOriginal = false
 
+    @Flag(help: "Hard-link shards that no tensor of the conversion changes instead of copying them. They then share any later in-place edit of the source.")
+    var link = false
+
     @Flag(help: "Check everything and report what would be written, without writing.")
     var dryRun = false
 
@@ -50,6 +53,7 @@ struct Convert: ParsableCommand {
         options.tableType = tableDtype
         options.overwrite = force
         options.keepOriginal = keepOriginal
+        options.hardLinkUnchangedShards = link
         let converter = try Converter(input: input, output: output, options: options)
         if dryRun {
             let removed = converter.removedTensors

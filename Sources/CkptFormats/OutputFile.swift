@@ -135,6 +135,15 @@ public final class OutputFile {
         }
     }
 
+    /// The descriptor, for a reflink into the still-empty file.
+    var descriptorForCloning: Int32 { descriptor }
+
+    /// Commits a file whose `size` bytes were filled by a reflink.
+    func commitCloned(size: Int) throws(FormatError) {
+        position = size
+        try commit()
+    }
+
     /// Flushes, syncs and renames the temporary file to `path`.
     public func commit() throws(FormatError) {
         try flush()

@@ -20,6 +20,8 @@ public struct ConversionOptions: Sendable {
     public var overwrite = false
     /// Keep every original tensor and add the table beside them (stock loaders still work).
     public var keepOriginal = false
+    /// Hard-link unchanged shards instead of copying them (they then share later in-place edits).
+    public var hardLinkUnchangedShards = false
 
     public init(threads: Int) {
         self.threads = max(1, threads)

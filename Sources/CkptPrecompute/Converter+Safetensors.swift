@@ -47,7 +47,12 @@ extension Converter {
             try? manager.removeItem(at: staging)
             PartialOutputs.shared.unregisterDirectory(staging.path)
         }
-        let names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
+        let names: [String]
+        if let index = source.safetensorsIndex, source.files.count > 1 {
+            names = try writeShards(tensors, metadata: metadata, index: index, removed: removed, to: staging)
+        } else {
+            names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
+        }
 
         var config = source.config ?? JSONObject()
         config["tie_word_embeddings"] = false
@@ -67,6 +72,45 @@ extension Converter {
         }
         try manager.moveItem(at: staging, to: destination)
         return written
+    }
+
+    /// Keeps the source's sharding: a shard none of whose tensors change is cloned whole (reflink, else an
+    /// in-kernel copy; a hard link with `--link`); the others are rewritten, the table going where the
+    /// embedding was. Returns the files written.
+    func writeShards(
+        _ tensors: [SafetensorsWriter.Tensor], metadata: [(key: String, value: String)], index: SafetensorsIndex,
+        removed: Set<String>, to staging: URL
+    ) throws -> [String] {
+        let embeddingFile = model.tensor(.embedding)!.fileIndex
+        var shardOf: [String: Int] = [:]
+        for tensor in source.tensors { shardOf[tensor.name] = tensor.fileIndex }
+        var changed: Set<Int> = [embeddingFile]
+        for name in removed { if let shard = shardOf[name] { changed.insert(shard) } }
+        var weightMap: [(tensor: String, shard: String)] = []
+        var total = 0
+        var names: [String] = []
+        for (position, file) in source.files.enumerated() {
+            let name = URL(fileURLWithPath: file.path).lastPathComponent
+            let destination = staging.appendingPathComponent(name).path
+            let mine = tensors.filter { (shardOf[$0.name] ?? embeddingFile) == position }
+            if changed.contains(position) {
+                let writer = SafetensorsWriter(metadata: metadata, tensors: mine)
+                let output = try OutputFile(path: destination)
+                try writer.write(to: output)
+                try output.commit()
+            } else {
+                _ = try FileCloning.copy(file, to: destination, hardLink: options.hardLinkUnchangedShards)
+            }
+            weightMap += mine.map { ($0.name, name) }
+            total += mine.reduce(0) { $0 + $1.byteCount }
+            names.append(name)
+        }
+        var indexMetadata = index.metadata
+        indexMetadata.removeValue(forKey: "total_size")
+        let output = try OutputFile(path: staging.appendingPathComponent(SafetensorsIndex.fileName).path)
+        try output.write(SafetensorsIndex(totalSize: total, weightMap: weightMap, metadata: indexMetadata).jsonBytes())
+        try output.commit()
+        return names + [SafetensorsIndex.fileName]
     }
 
     /// Tokenizer and generation files beside the source, copied so the output directory is complete.

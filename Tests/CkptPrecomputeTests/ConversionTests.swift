@@ -129,3 +129,48 @@ import Testing
         #expect(report.identicalTensors == input.tensors.count)
     }
 }
+
+/// A sharded source keeps its shards: those with no changed tensor are cloned whole (or hard-linked
+/// with `--link`), the others rewritten.
+@Suite struct ShardedConversionTests {
+    func shardedLlama() throws -> URL {
+        let source = Samples.url("tiny/llama/hf-f32")
+        let input = try Checkpoint.open(source.path)
+        let dir = try makeTemporaryDirectory("sharded-llama")
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
+        let tensors = try input.tensors.map { tensor in
+            try SafetensorsWriter.Tensor(name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(input.file(of: tensor), offset: tensor.offset))
+        }
+        let names = try SafetensorsShards.write(tensors, metadata: [("format", "pt")], maxShardBytes: 20_000, to: dir.path)
+        #expect(names.count > 4)
+        return dir
+    }
+
+    @Test(arguments: [false, true])
+    func unchangedShardsAreClonedWhole(_ hardLink: Bool) throws {
+        let input = try shardedLlama()
+        let output = try makeTemporaryDirectory("sharded-out").appendingPathComponent("out").path
+        var options = ConversionOptions(threads: 2)
+        options.tableType = .f32
+        options.hardLinkUnchangedShards = hardLink
+        _ = try Converter(input: input.path, output: output, options: options).run()
+        let shards = try FileManager.default.contentsOfDirectory(atPath: input.path).filter { $0.hasSuffix(".safetensors") }.sorted()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output).filter { $0.hasSuffix(".safetensors") }.sorted() == shards)
+        var cloned = 0
+        for shard in shards {
+            let a = input.appendingPathComponent(shard).path
+            let b = URL(fileURLWithPath: output).appendingPathComponent(shard).path
+            if FileManager.default.contentsEqual(atPath: a, andPath: b) {
+                cloned += 1
+                let inodeA = try FileManager.default.attributesOfItem(atPath: a)[.systemFileNumber] as? Int
+                let inodeB = try FileManager.default.attributesOfItem(atPath: b)[.systemFileNumber] as? Int
+                #expect((inodeA == inodeB) == hardLink, "\(shard)")
+            }
+        }
+        #expect(cloned >= 2)
+        let logits = try Engine(model: Model(Checkpoint.open(output))).logits(tokens: ConversionTests.tokens)
+        let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
+        #expect(firstMismatch(logits, expected, atol: 1e-4) == nil)
+        #expect(try Validator(original: input.path, converted: output).run(options: .init()).passed)
+    }
+}

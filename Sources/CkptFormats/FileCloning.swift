@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file copies that avoid user space: a reflink (`FICLONE`) where the file system shares extents,
+/// else an in-kernel copy; a hard link only when asked, because it shares any later in-place edit.
+public enum FileCloning {
+    /// How a file was copied.
+    public enum Method: String, Sendable {
+        case hardLink = "hard link"
+        case reflink
+        case kernelCopy = "kernel copy"
+    }
+
+    /// Copies `source` to `destination` (which must not exist) and says how.
+    public static func copy(_ source: MappedFile, to destination: String, hardLink: Bool) throws(FormatError) -> Method {
+        if hardLink {
+            guard link(source.path, destination) == 0 else {
+                throw FormatError(file: destination, "cannot hard-link \(source.path): \(MappedFile.errnoText())")
+            }
+            return .hardLink
+        }
+        let output = try OutputFile(path: destination)
+        // FICLONE = _IOW(0x94, 9, int): share the source's extents when the file system can.
+        if ioctl(output.descriptorForCloning, UInt(0x4004_9409), source.descriptor) == 0 {
+            try output.commitCloned(size: source.size)
+            return .reflink
+        }
+        try output.copy(from: source, offset: 0, count: source.size)
+        try output.commit()
+        return .kernelCopy
+    }
+}
