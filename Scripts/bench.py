@@ -154,7 +154,8 @@ def run(model, args, ckpt, work):
     if not args.skip_validate:
         vwall, vrss, vout = timed([ckpt, "validate", str(src), str(out), "--json"])
         v = json.loads(vout)
-        result.update(validate_seconds=vwall, validate_rss=vrss, validate_passed=v["passed"], mean_kld=v["logits"]["mean_kld"])
+        result.update(validate_seconds=vwall, validate_rss=vrss, validate_passed=v["passed"], mean_kld=v["logits"]["mean_kld"],
+                      validate_phases=v["phase_seconds"])
     if not args.keep:
         shutil.rmtree(src); shutil.rmtree(out)
     result["gemm_ratio"] = result["ckpt_table_gflops"] / result["numpy_gflops"]
@@ -174,6 +175,8 @@ def report(r):
     if "validate_seconds" in r:
         print(f"  (e) ckpt validate (4 × 32 tokens)         {r['validate_seconds']:7.1f} s, peak RSS {r['validate_rss']/gb:.2f} GiB, "
               f"{'pass' if r['validate_passed'] else 'FAIL'} (mean KLD {r['mean_kld']:.2e})")
+        p = r["validate_phases"]
+        print(f"      phases: structure {p['structure']:.1f} s, f64 audit {p['audit']:.1f} s, logits of both models {p['logits']:.1f} s")
 
 
 def main():

@@ -74,6 +74,10 @@ struct Validate: ParsableCommand {
                     ("limit_mean_kld", number(report.maxKLD)), ("limit_same_top", number(report.minSameTop)),
                 ]))),
                 ("seconds", number(seconds)),
+                ("phase_seconds", .object(JSONObject([
+                    ("structure", number(report.phaseSeconds.structure)), ("audit", number(report.phaseSeconds.audit)),
+                    ("logits", number(report.phaseSeconds.logits)),
+                ]))),
             ])
             print(JSONValue.object(object).serialized(options: .prettyPrinted))
         } else {
@@ -87,7 +91,9 @@ struct Validate: ParsableCommand {
             print(s.report)
             print("verdict: " + (report.passed ? "pass" : "FAIL") + " (mean KLD " + String(format: "%.3e", s.meanKLD)
                 + " ≤ " + String(format: "%.0e", report.maxKLD) + ", same top outside near-ties " + String(format: "%.3f%%", 100 * s.sameTopOutsideTiesFraction)
-                + " ≥ " + String(format: "%.1f%%", 100 * report.minSameTop) + ") in " + String(format: "%.1f", seconds) + " s")
+                + " ≥ " + String(format: "%.1f%%", 100 * report.minSameTop) + ") in " + String(format: "%.1f", seconds) + " s"
+                + String(format: " (structure %.1f s, audit %.1f s, logits %.1f s)", report.phaseSeconds.structure,
+                    report.phaseSeconds.audit, report.phaseSeconds.logits))
         }
         if !report.passed { throw ExitCode(1) }
     }

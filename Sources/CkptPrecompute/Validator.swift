@@ -40,6 +40,8 @@ public struct Validator {
         public var minSameTop: Double
         public var maxLogitDifference: Double
         public var tableType: String
+        /// Wall time of the structure check, the table audit and the two forward passes.
+        public var phaseSeconds: (structure: Double, audit: Double, logits: Double)
 
         public var structurePassed: Bool { structureProblems.isEmpty }
         public var auditPassed: Bool { worstAuditRatio <= 1 }
@@ -78,8 +80,15 @@ public struct Validator {
     }
 
     public func run(options: Options) throws -> Report {
+        var clock = Date()
+        func lap() -> Double {
+            defer { clock = Date() }
+            return Date().timeIntervalSince(clock)
+        }
         let (identical, replaced, problems) = try checkStructure()
+        let structureSeconds = lap()
         let audit = try auditTable(options: options)
+        let auditSeconds = lap()
         let sequences = options.tokens.map { [$0] } ?? randomSequences(options)
         var statistics = DivergenceStatistics()
         let base = Engine(model: original)
@@ -94,12 +103,14 @@ public struct Validator {
                 statistics.add(base: a[row], candidate: b[row], nextToken: tokens[position + 1])
             }
         }
+        let logitsSeconds = lap()
         let limits = Self.limits(table.tableDType)
         return Report(
             identicalTensors: identical, replacedTensors: replaced, structureProblems: problems,
             auditedRows: audit.rows, worstAuditRatio: audit.ratio, worstAuditToken: audit.token, worstAuditError: audit.error,
             statistics: statistics, sequences: sequences, maxKLD: options.maxKLD ?? limits.kld, minSameTop: limits.sameTop,
-            maxLogitDifference: limits.logit, tableType: table.tableDType)
+            maxLogitDifference: limits.logit, tableType: table.tableDType,
+            phaseSeconds: (structureSeconds, auditSeconds, logitsSeconds))
     }
 
     /// Every original tensor outside the replaced set is present and byte-identical; the converted
