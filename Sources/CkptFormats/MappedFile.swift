@@ -84,15 +84,6 @@ public final class MappedFile: @unchecked Sendable {
         }
     }
 
-    /// Advises the kernel that `[offset, offset+count)` will be read soon, in order.
-    public func adviseSequential(offset: Int, count: Int) {
-        guard let base, count > 0, offset >= 0, offset < size else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = offset / page * page
-        let length = min(size, offset + count) - start
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), length, MADV_WILLNEED)
-    }
-
     /// Drops the pages of `[offset, offset+count)` from this process (they stay in the page cache), so a
     /// tensor read once and decoded does not keep counting as resident memory.
     public func release(offset: Int, count: Int) {

@@ -39,20 +39,4 @@ public enum TensorType: Sendable, Hashable, CustomStringConvertible {
             type.canDequantize
         }
     }
-
-    /// Whether values are floating point (as opposed to integers, booleans, complex).
-    public var isFloatingPoint: Bool {
-        switch self {
-        case .safetensors(let dtype):
-            switch dtype {
-            case .bool, .u8, .i8, .i16, .u16, .i32, .u32, .i64, .u64, .c64: false
-            default: true
-            }
-        case .ggml(let type):
-            switch type {
-            case .i8, .i16, .i32, .i64: false
-            default: true
-            }
-        }
-    }
 }
