@@ -17,7 +17,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "CkptFormats"),
         .target(name: "CkptModels", dependencies: ["CkptFormats"]),
-        .target(name: "CkptEngine", dependencies: ["CkptFormats", "CkptModels", "CkptKernels"]),
+        .target(name: "CkptEngine", dependencies: ["CkptFormats", "CkptModels", "CkptKernels", "CkptCompression"]),
         .target(name: "CkptPrecompute", dependencies: ["CkptFormats", "CkptModels", "CkptEngine", "CkptKernels", "CkptCompression"]),
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),

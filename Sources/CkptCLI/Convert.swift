@@ -21,7 +21,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Table storage: auto (the embedding's float type, f16 when quantized), f32, f16, bf16, q8_0 (GGUF).")
     var tableDtype: ConversionOptions.TableType = .auto
 
-    @Option(help: "Table compression: zstd[:LEVEL]. Not available yet.")
+    @Option(help: "Compress the table into zstd frames of whole rows: zstd[:LEVEL] (level -100…22, default 3).")
     var compress: String?
 
     @Option(help: "Threads for the table (default: all cores).")
@@ -45,7 +45,19 @@ struct Convert: ParsableCommand {
     func validate() throws {
         guard precomputeFirstLayer else { throw ValidationError("--precompute-first-layer is required") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
-        if compress != nil { throw ValidationError("--compress is not available in this version") }
+        _ = try compressionLevel()
+    }
+
+    /// The zstd level `--compress` asks for, or nil without it.
+    func compressionLevel() throws -> Int32? {
+        guard let compress else { return nil }
+        let parts = compress.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts[0] == "zstd" else { throw ValidationError("--compress takes zstd or zstd:LEVEL, not '\(compress)'") }
+        guard parts.count == 2 else { return 3 }
+        guard let level = Int32(parts[1]), (-100...22).contains(level) else {
+            throw ValidationError("--compress zstd:LEVEL needs a level from -100 to 22, not '\(parts[1])'")
+        }
+        return level
     }
 
     func run() throws {
@@ -54,6 +66,7 @@ struct Convert: ParsableCommand {
         options.overwrite = force
         options.keepOriginal = keepOriginal
         options.hardLinkUnchangedShards = link
+        options.compressionLevel = try compressionLevel()
         let converter = try Converter(input: input, output: output, options: options)
         if dryRun {
             let removed = converter.removedTensors
@@ -80,6 +93,7 @@ struct Convert: ParsableCommand {
                 ("format", .string(summary.format.rawValue)), ("table_rows", .number(JSONNumber(summary.tableRows))),
                 ("table_width", .number(JSONNumber(summary.tableWidth))), ("table_dtype", .string(summary.tableType)),
                 ("table_bytes", .number(JSONNumber(summary.tableBytes))),
+                ("compressed_table_bytes", summary.compressedTableBytes.map { .number(JSONNumber($0)) } ?? .null),
                 ("removed_tensors", .array(summary.removedTensors.map(JSONValue.string))),
                 ("passed_through", .number(JSONNumber(summary.passedThrough))),
                 ("input_bytes", .number(JSONNumber(summary.inputBytes))), ("output_bytes", .number(JSONNumber(summary.outputBytes))),
@@ -89,7 +103,10 @@ struct Convert: ParsableCommand {
             ])).serialized(options: .prettyPrinted))
         } else {
             let change = Double(summary.outputBytes - summary.inputBytes) / Double(max(1, summary.inputBytes)) * 100
-            print("wrote \(summary.output): table \(summary.tableRows) × \(summary.tableWidth) \(summary.tableType), "
+            let compressed = summary.compressedTableBytes.map {
+                String(format: " (zstd: %d bytes, %.1f%%)", $0, Double($0) / Double(max(1, summary.tableBytes)) * 100)
+            } ?? ""
+            print("wrote \(summary.output): table \(summary.tableRows) × \(summary.tableWidth) \(summary.tableType)\(compressed), "
                 + "\(summary.removedTensors.count) tensors replaced, \(summary.passedThrough) passed through, "
                 + "\(summary.inputBytes) → \(summary.outputBytes) bytes (\(String(format: "%+.1f", change))%) in \(String(format: "%.1f", summary.seconds)) s")
         }

@@ -4,15 +4,12 @@ import CkptModels
 extension PrecomputedTable {
     /// Layer 0's token-local part for `tokens`, read from the table instead of computed.
     func rows(_ tokens: [Int], of model: Model) throws(ModelError) -> TokenLocal {
-        guard let tensor = model.checkpoint.tensor(named: Self.tensorName) else {
-            throw ModelError(file: model.checkpoint.path, "missing tensor \(Self.tensorName)")
-        }
+        let reader = try TableRowReader(model: model)
         let widths = segmentWidths
-        var local = TokenLocal(
-            residual: [], q: [], k: [], v: [])
+        var local = TokenLocal(residual: [], q: [], k: [], v: [])
         local.residual.reserveCapacity(tokens.count * widths[0])
         for token in tokens {
-            let row = try model.decode(tensor, rows: token..<(token + 1))
+            let row = try reader.row(token)
             var start = 0
             local.residual += row[start..<(start + widths[0])]
             start += widths[0]

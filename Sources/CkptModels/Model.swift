@@ -21,11 +21,17 @@ public struct Model: @unchecked Sendable {
             }
             let reader = ConfigReader(gguf: checkpoint.ggufMetadata, architecture: architecture, file: file)
             table = try PrecomputedTable.read(reader)
-            let rowsTensor = table == nil ? "token_embd.weight" : PrecomputedTable.tensorName
-            guard let embedding = checkpoint.tensor(named: rowsTensor), embedding.shape.count == 2 else {
-                throw ModelError(file: file, "missing tensor \(rowsTensor) (or it is not 2-D)")
+            let rows: Int
+            if let table, table.compression != nil, let tableRows = table.rows {
+                rows = tableRows
+            } else {
+                let rowsTensor = table == nil ? "token_embd.weight" : PrecomputedTable.tensorName
+                guard let embedding = checkpoint.tensor(named: rowsTensor), embedding.shape.count == 2 else {
+                    throw ModelError(file: file, "missing tensor \(rowsTensor) (or it is not 2-D)")
+                }
+                rows = embedding.shape[0]
             }
-            description = try .gguf(reader, architecture: architecture, embeddingRows: embedding.shape[0])
+            description = try .gguf(reader, architecture: architecture, embeddingRows: rows)
             try Self.settleGGUFLayout(&description, checkpoint)
         case .safetensors:
             guard let config = checkpoint.config, let path = checkpoint.configPath else {
@@ -88,6 +94,18 @@ public struct Model: @unchecked Sendable {
         }
     }
 
+    /// A tensor of the table's layout: present, of one of `types` (any when nil), with a shape `accepts`.
+    private func checkTableTensor(_ name: String, types: [String]?, shape accepts: ([Int]) -> Bool) throws(ModelError) {
+        guard let tensor = checkpoint.tensor(named: name) else {
+            throw ModelError(file: checkpoint.path, "missing tensor \(name)")
+        }
+        guard types?.contains(tensor.type.name) ?? true, accepts(tensor.shape) else {
+            throw ModelError(
+                file: checkpoint.files[tensor.fileIndex].path,
+                "tensor \(name) is \(tensor.type.name) of shape \(tensor.shape), which does not fit the table's layout")
+        }
+    }
+
     /// Every tensor the description needs, present and shaped as it says.
     func checkShapes() throws(ModelError) {
         let m = description
@@ -98,13 +116,15 @@ public struct Model: @unchecked Sendable {
             guard table.segmentWidths == widths else {
                 throw ModelError(file: checkpoint.path, "table segment widths \(table.segmentWidths) do not match the model's \(widths)")
             }
-            guard let tensor = checkpoint.tensor(named: PrecomputedTable.tensorName) else {
-                throw ModelError(file: checkpoint.path, "missing tensor \(PrecomputedTable.tensorName)")
+            if let rows = table.rows, rows != m.vocabSize {
+                throw ModelError(file: checkpoint.path, "table has \(rows) rows but the vocabulary has \(m.vocabSize) entries")
             }
-            guard tensor.shape == [m.vocabSize, table.rowWidth] else {
-                throw ModelError(
-                    file: checkpoint.files[tensor.fileIndex].path,
-                    "tensor \(tensor.name) has shape \(tensor.shape), expected [\(m.vocabSize), \(table.rowWidth)]")
+            if let compression = table.compression {
+                let frames = (m.vocabSize + compression.frameRows - 1) / compression.frameRows
+                try checkTableTensor(PrecomputedTable.frameOffsetsTensorName, types: ["I64"]) { $0 == [frames + 1] }
+                try checkTableTensor(PrecomputedTable.framesTensorName, types: ["I8", "U8"]) { $0.count == 1 }
+            } else {
+                try checkTableTensor(PrecomputedTable.tensorName, types: nil) { $0 == [m.vocabSize, table.rowWidth] }
             }
         }
         func expect(_ role: TensorRole, _ shape: [Int], layer: Int = 0, expert: Int? = nil, head: Int? = nil, optional: Bool = false)

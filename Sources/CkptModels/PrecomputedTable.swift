@@ -11,6 +11,25 @@ public struct PrecomputedTable: Sendable, Equatable {
     public static let configKey = "ckpt_precompute"
     /// The table's tensor name in both formats.
     public static let tensorName = "first_layer_table.weight"
+    /// A compressed table instead: the zstd frames back to back (bytes), and where each frame starts
+    /// (I64, frames + 1 values from 0 to the byte count).
+    public static let framesTensorName = "first_layer_table.zstd"
+    public static let frameOffsetsTensorName = "first_layer_table.frame_offsets"
+
+    /// How the table's bytes are compressed.
+    public struct Compression: Sendable, Equatable {
+        /// Whole rows per zstd frame (the last frame may hold fewer).
+        public var frameRows: Int
+        /// Element bytes regrouped into planes before compression (1: not shuffled).
+        public var shufflePlanes: Int
+        public var level: Int
+
+        public init(frameRows: Int, shufflePlanes: Int, level: Int) {
+            self.frameRows = frameRows
+            self.shufflePlanes = shufflePlanes
+            self.level = level
+        }
+    }
 
     public enum Block: String, Sendable { case serial, parallel }
 
@@ -18,12 +37,15 @@ public struct PrecomputedTable: Sendable, Equatable {
     /// Segment names in order: `x` (or `x+ffn`), `q`, `k`, `v`.
     public var segments: [String]
     public var segmentWidths: [Int]
+    /// Rows in the table: one per vocabulary entry (nil in files that predate the field).
+    public var rows: Int?
     /// Tensors of the source checkpoint that the table replaces.
     public var removedTensors: [String]
     /// Whether the attention output bias of layer 0 is already inside the residual segment.
     public var outputBiasFolded: Bool
     public var tableDType: String
-    public var compression: String
+    /// zstd framing, or nil when the table is stored as a plain tensor.
+    public var compression: Compression?
     /// SHA-256 over the source files' names, sizes and headers.
     public var sourceFingerprint: String
     public var toolVersion: String
@@ -36,14 +58,18 @@ public struct PrecomputedTable: Sendable, Equatable {
 
     public var rowWidth: Int { segmentWidths.reduce(0, +) }
 
+    /// The tensor holding the table's bytes: the plain table, or its zstd frames.
+    public var tableTensor: String { compression == nil ? Self.tensorName : Self.framesTensorName }
+
     public init(
-        block: Block, segmentWidths: [Int], removedTensors: [String], outputBiasFolded: Bool, tableDType: String,
-        compression: String, sourceFingerprint: String, toolVersion: String, options: String,
+        block: Block, rows: Int?, segmentWidths: [Int], removedTensors: [String], outputBiasFolded: Bool, tableDType: String,
+        compression: Compression?, sourceFingerprint: String, toolVersion: String, options: String,
         rope: ModelDescription.Rope
     ) {
         self.block = block
         segments = [block == .serial ? "x" : "x+ffn", "q", "k", "v"]
         self.segmentWidths = segmentWidths
+        self.rows = rows
         self.removedTensors = removedTensors
         self.outputBiasFolded = outputBiasFolded
         self.tableDType = tableDType
@@ -61,36 +87,49 @@ public struct PrecomputedTable: Sendable, Equatable {
         let p = Self.ggufPrefix
         return [
             GGUFKeyValue(p + "version", .uint32(UInt32(Self.formatVersion))),
-            GGUFKeyValue(p + "table_tensor", .string(Self.tensorName)),
+            GGUFKeyValue(p + "table_tensor", .string(tableTensor)),
             GGUFKeyValue(p + "block", .string(block.rawValue)),
             GGUFKeyValue(p + "segments", .array(GGUFArray(strings: segments))),
             GGUFKeyValue(p + "segment_widths", .array(GGUFArray(values: segmentWidths.map { .uint32(UInt32($0)) }, elementType: .uint32))),
+            GGUFKeyValue(p + "rows", .uint32(UInt32(rows ?? 0))),
             GGUFKeyValue(p + "rope_style", .string(ropeStyle)),
             GGUFKeyValue(p + "rope_dimensions", .uint32(UInt32(ropeDimensions))),
             GGUFKeyValue(p + "rope_theta", .float64(ropeTheta)),
             GGUFKeyValue(p + "table_dtype", .string(tableDType)),
-            GGUFKeyValue(p + "compression", .string(compression)),
+            GGUFKeyValue(p + "compression", .string(compression == nil ? "none" : "zstd")),
             GGUFKeyValue(p + "output_bias_folded", .bool(outputBiasFolded)),
             GGUFKeyValue(p + "removed_tensors", .array(GGUFArray(strings: removedTensors))),
             GGUFKeyValue(p + "source_fingerprint", .string(sourceFingerprint)),
             GGUFKeyValue(p + "tool_version", .string(toolVersion)),
             GGUFKeyValue(p + "options", .string(options)),
-        ]
+        ] + (compression.map { c in
+            [
+                GGUFKeyValue(p + "frame_offsets_tensor", .string(Self.frameOffsetsTensorName)),
+                GGUFKeyValue(p + "frame_rows", .uint32(UInt32(c.frameRows))),
+                GGUFKeyValue(p + "shuffle_planes", .uint32(UInt32(c.shufflePlanes))),
+                GGUFKeyValue(p + "zstd_level", .int32(Int32(c.level))),
+            ]
+        } ?? [])
     }
 
     /// The fields as the config.json object `ckpt_precompute`.
     public var json: JSONObject {
         JSONObject([
-            ("version", .number(JSONNumber(Self.formatVersion))), ("table_tensor", .string(Self.tensorName)),
+            ("version", .number(JSONNumber(Self.formatVersion))), ("table_tensor", .string(tableTensor)),
             ("block", .string(block.rawValue)), ("segments", .array(segments.map(JSONValue.string))),
-            ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })),
+            ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })), ("rows", .number(JSONNumber(rows ?? 0))),
             ("rope_style", .string(ropeStyle)), ("rope_dimensions", .number(JSONNumber(ropeDimensions))),
             ("rope_theta", JSONNumber(exactly: ropeTheta).map(JSONValue.number) ?? .null),
-            ("table_dtype", .string(tableDType)), ("compression", .string(compression)),
+            ("table_dtype", .string(tableDType)), ("compression", .string(compression == nil ? "none" : "zstd")),
             ("output_bias_folded", .bool(outputBiasFolded)), ("removed_tensors", .array(removedTensors.map(JSONValue.string))),
             ("source_fingerprint", .string(sourceFingerprint)), ("tool_version", .string(toolVersion)),
             ("options", .string(options)),
-        ])
+        ] + (compression.map { c in
+            [
+                ("frame_offsets_tensor", .string(Self.frameOffsetsTensorName)), ("frame_rows", .number(JSONNumber(c.frameRows))), ("shuffle_planes", .number(JSONNumber(c.shufflePlanes))),
+                ("zstd_level", .number(JSONNumber(c.level))),
+            ]
+        } ?? []))
     }
 
     /// Reads the fields from GGUF metadata or config.json; nil when the checkpoint is not converted.
@@ -117,12 +156,25 @@ public struct PrecomputedTable: Sendable, Equatable {
         guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else {
             throw ModelError(file: config.file, "\(key("segment_widths")) must be four positive widths")
         }
-        let compression = try reader.string(key("compression")) ?? "none"
-        guard compression == "none" else {
-            throw ModelError(file: config.file, "table compression \"\(compression)\" is not supported by this ckpt")
+        var compression: Compression?
+        switch try reader.string(key("compression")) ?? "none" {
+        case "none": compression = nil
+        case "zstd":
+            let frameRows = try require(reader.int(key("frame_rows")), key("frame_rows"), config.file)
+            let planes = try reader.int(key("shuffle_planes")) ?? 1
+            guard frameRows > 0, [1, 2, 4].contains(planes) else {
+                throw ModelError(file: config.file, "\(key("frame_rows")) must be positive and \(key("shuffle_planes")) 1, 2 or 4")
+            }
+            compression = Compression(frameRows: frameRows, shufflePlanes: planes, level: try reader.int(key("zstd_level"), in: Int(Int32.min)...Int(Int32.max)) ?? 0)
+        case let other:
+            throw ModelError(file: config.file, "table compression \"\(other)\" is not supported by this ckpt")
+        }
+        let rows = try reader.int(key("rows"), in: 1...Int(Int32.max))
+        if compression != nil, rows == nil {
+            throw ModelError(file: config.file, "a compressed table needs \(key("rows"))")
         }
         var table = PrecomputedTable(
-            block: block, segmentWidths: widths, removedTensors: try reader.stringList(key("removed_tensors")) ?? [],
+            block: block, rows: rows, segmentWidths: widths, removedTensors: try reader.stringList(key("removed_tensors")) ?? [],
             outputBiasFolded: try reader.bool(key("output_bias_folded")) ?? false,
             tableDType: try reader.string(key("table_dtype")) ?? "", compression: compression,
             sourceFingerprint: try reader.string(key("source_fingerprint")) ?? "",

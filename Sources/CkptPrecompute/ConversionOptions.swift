@@ -22,6 +22,8 @@ public struct ConversionOptions: Sendable {
     public var keepOriginal = false
     /// Hard-link unchanged shards instead of copying them (they then share later in-place edits).
     public var hardLinkUnchangedShards = false
+    /// zstd level for the table's frames, or nil to store the table uncompressed.
+    public var compressionLevel: Int32?
 
     public init(threads: Int) {
         self.threads = max(1, threads)
@@ -30,6 +32,7 @@ public struct ConversionOptions: Sendable {
     /// The options that shape the output, as recorded in it (threads and --force do not change bytes).
     public var recorded: String {
         "--precompute-first-layer --table-dtype \(tableType.rawValue)" + (keepOriginal ? " --keep-original" : "")
+            + (compressionLevel.map { " --compress zstd:\($0)" } ?? "")
     }
 }
 
@@ -42,6 +45,8 @@ public struct ConversionSummary: Sendable {
     public var tableWidth: Int
     public var tableType: String
     public var tableBytes: Int
+    /// Bytes of the table's zstd frames and frame index, when compressed.
+    public var compressedTableBytes: Int?
     public var removedTensors: [String]
     public var passedThrough: Int
     public var outputBytes: Int

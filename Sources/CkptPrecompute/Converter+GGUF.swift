@@ -5,8 +5,7 @@ extension Converter {
     /// GGUF output: metadata kept in order plus `ckpt.precompute.*`; tensors in source order with the
     /// embedding's place taken by the table; a tied head gets its own `output.weight`.
     func writeGGUF(
-        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>, timer: TableTimer,
-        progress: ((Int, Int) -> Void)?
+        table: FirstLayerTable, contents: TableContents, tableType: TensorType, spec: PrecomputedTable, removed: Set<String>
     ) throws -> Int {
         guard case .ggml(let ggmlType) = tableType else { preconditionFailure("GGUF tables are GGML types") }
         // A split source becomes one file: its split.* keys no longer apply.
@@ -20,10 +19,22 @@ extension Converter {
         for tensor in source.tensors {
             let (fileIndex, info) = infos[tensor.name]!
             if tensor.name == embeddingName {
-                tensors.append(
-                    try GGUFWriter.Tensor(
-                        name: PrecomputedTable.tensorName, dimensions: [table.width, description.vocabSize], type: ggmlType,
-                        source: .producer { output in try timer.measure { try table.write(to: output, progress: progress) } }))
+                switch contents {
+                case .plain(let producer):
+                    tensors.append(
+                        try GGUFWriter.Tensor(
+                            name: PrecomputedTable.tensorName, dimensions: [table.width, description.vocabSize], type: ggmlType,
+                            source: producer))
+                case .compressed(_, let frames, let offsets):
+                    tensors.append(
+                        try GGUFWriter.Tensor(
+                            name: PrecomputedTable.frameOffsetsTensorName, dimensions: [offsets.count], type: .i64,
+                            source: .producer { try $0.write(TableContents.offsetBytes(offsets)) }))
+                    tensors.append(
+                        try GGUFWriter.Tensor(
+                            name: PrecomputedTable.framesTensorName, dimensions: [frames.size], type: .i8,
+                            source: .mapped(frames, offset: 0)))
+                }
             }
             if removed.contains(tensor.name) { continue }
             tensors.append(

@@ -8,8 +8,7 @@ extension Converter {
     /// index, config.json with `tie_word_embeddings: false` and `ckpt_precompute`, and the tokenizer
     /// files copied. Written into a temporary directory beside the output and renamed at the end.
     func writeSafetensors(
-        table: FirstLayerTable, spec: PrecomputedTable, tableType: TensorType, removed: Set<String>, timer: TableTimer,
-        progress: ((Int, Int) -> Void)?
+        table: FirstLayerTable, contents: TableContents, tableType: TensorType, spec: PrecomputedTable, removed: Set<String>
     ) throws -> Int {
         guard case .safetensors(let dtype) = tableType else { preconditionFailure("safetensors tables are safetensors dtypes") }
         let embedding = model.tensor(.embedding)!
@@ -20,10 +19,20 @@ extension Converter {
                 try SafetensorsWriter.Tensor(
                     name: tensor.name, dtype: type, shape: tensor.shape, source: .mapped(source.file(of: tensor), offset: tensor.offset)))
         }
-        tensors.append(
-            try SafetensorsWriter.Tensor(
-                name: PrecomputedTable.tensorName, dtype: dtype, shape: [description.vocabSize, table.width],
-                source: .producer { output in try timer.measure { try table.write(to: output, progress: progress) } }))
+        switch contents {
+        case .plain(let producer):
+            tensors.append(
+                try SafetensorsWriter.Tensor(
+                    name: PrecomputedTable.tensorName, dtype: dtype, shape: [description.vocabSize, table.width], source: producer))
+        case .compressed(_, let frames, let offsets):
+            tensors.append(
+                try SafetensorsWriter.Tensor(
+                    name: PrecomputedTable.frameOffsetsTensorName, dtype: .i64, shape: [offsets.count],
+                    source: .producer { try $0.write(TableContents.offsetBytes(offsets)) }))
+            tensors.append(
+                try SafetensorsWriter.Tensor(
+                    name: PrecomputedTable.framesTensorName, dtype: .u8, shape: [frames.size], source: .mapped(frames, offset: 0)))
+        }
         if description.tiedHead, !options.keepOriginal, case .safetensors(let type) = embedding.type,
             let head = model.names.name(.output)
         {

@@ -37,13 +37,15 @@ public struct Converter {
     public var removedTensors: [String] { model.firstLayerTableTensors }
 
     /// The table's description as recorded in the output.
-    func tableSpec(tableType: TensorType) -> PrecomputedTable {
+    func tableSpec(tableType: TensorType, compression: TableCompression?) -> PrecomputedTable {
         let m = description
         return PrecomputedTable(
-            block: m.block == .serial ? .serial : .parallel,
+            block: m.block == .serial ? .serial : .parallel, rows: m.vocabSize,
             segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth], removedTensors: options.keepOriginal ? [] : removedTensors,
             outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, tableDType: tableType.name,
-            compression: "none", sourceFingerprint: fingerprint(), toolVersion: toolVersion, options: options.recorded,
+            compression: compression.map {
+                PrecomputedTable.Compression(frameRows: $0.frameRows, shufflePlanes: $0.shufflePlanes, level: Int($0.level))
+            }, sourceFingerprint: fingerprint(), toolVersion: toolVersion, options: options.recorded,
             rope: m.rope)
     }
 
@@ -78,22 +80,33 @@ public struct Converter {
         let table = FirstLayerTable(
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
             threads: options.threads, chunkRows: options.chunkRows)
-        let spec = tableSpec(tableType: tableType)
+        let compression = options.compressionLevel.map { TableCompression(level: $0, tableType: tableType, rowWidth: width) }
+        let spec = tableSpec(tableType: tableType, compression: compression)
         let removed = options.keepOriginal ? [] : Set(spec.removedTensors)
         let kept = source.tensors.filter { !removed.contains($0.name) }
         let headCopy = m.tiedHead && !options.keepOriginal ? embedding.byteCount : 0
-        let estimate = kept.reduce(0) { $0 + $1.byteCount } + tableBytes + headCopy
+        // A compressed table is at most its plain size, and is first written to a scratch file.
+        let estimate = kept.reduce(0) { $0 + $1.byteCount } + tableBytes * (compression == nil ? 1 : 2) + headCopy
         try checkFreeSpace(needed: estimate)
+        let contents: TableContents
+        if let compression {
+            let scratch = try OutputFile(path: output + ".table-frames", overwrite: true)
+            let offsets = try timer.measure { try table.write(to: scratch, compression: compression, progress: progress) }
+            try scratch.flush()
+            contents = .compressed(scratch: scratch, frames: try MappedFile(path: scratch.temporaryPath), offsets: offsets)
+        } else {
+            contents = .plain(.producer { output in _ = try timer.measure { try table.write(to: output, progress: progress) } })
+        }
         let outputBytes: Int
         switch source.format {
         case .gguf:
-            outputBytes = try writeGGUF(table: table, spec: spec, tableType: tableType, removed: removed, timer: timer, progress: progress)
+            outputBytes = try writeGGUF(table: table, contents: contents, tableType: tableType, spec: spec, removed: removed)
         case .safetensors:
-            outputBytes = try writeSafetensors(table: table, spec: spec, tableType: tableType, removed: removed, timer: timer, progress: progress)
+            outputBytes = try writeSafetensors(table: table, contents: contents, tableType: tableType, spec: spec, removed: removed)
         }
         return ConversionSummary(
             input: input, output: output, format: source.format, tableRows: m.vocabSize, tableWidth: width,
-            tableType: tableType.name, tableBytes: tableBytes, removedTensors: options.keepOriginal ? [] : spec.removedTensors,
+            tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes, removedTensors: options.keepOriginal ? [] : spec.removedTensors,
             passedThrough: kept.count, outputBytes: outputBytes, inputBytes: source.files.reduce(0) { $0 + $1.size },
             seconds: Date().timeIntervalSince(start), tableSeconds: timer.seconds, tableFlops: table.flops)
     }
@@ -115,10 +128,28 @@ public struct Converter {
 final class TableTimer: @unchecked Sendable {
     private(set) var seconds = 0.0
 
-    func measure(_ body: () throws -> Void) rethrows {
+    func measure<T>(_ body: () throws -> T) rethrows -> T {
         let start = Date()
         defer { seconds += Date().timeIntervalSince(start) }
-        try body()
+        return try body()
+    }
+}
+
+/// The table as the container writers take it: plain bytes produced while the rest is copied, or
+/// zstd frames already in a scratch file beside the output (the headers need their size up front).
+enum TableContents {
+    case plain(TensorSource)
+    /// `scratch` owns the frames' file, deleted when it goes away.
+    case compressed(scratch: OutputFile, frames: MappedFile, offsets: [Int64])
+
+    /// The frame offsets as the I64 tensor's little-endian bytes.
+    static func offsetBytes(_ offsets: [Int64]) -> [UInt8] {
+        offsets.flatMap { value in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+    }
+
+    var compressedBytes: Int? {
+        guard case .compressed(_, let frames, let offsets) = self else { return nil }
+        return frames.size + 8 * offsets.count
     }
 }
 

@@ -2,8 +2,6 @@ import CkptEngine
 import CkptFormats
 import CkptKernels
 import CkptModels
-import Dispatch
-import Foundation
 
 /// Computes the first-layer table: for every vocabulary entry, layer 0's token-local part
 /// `[residual | q | k | v]`, through the very function the engine runs for layer 0
@@ -51,36 +49,33 @@ struct FirstLayerTable {
         return perRow * Double(m.vocabSize)
     }
 
-    /// Writes the encoded table to `output`, calling `progress(rowsDone, rowsTotal)` after each window.
-    func write(to output: any ByteSink, progress: ((Int, Int) -> Void)?) throws {
+    /// Writes the encoded table to `output`, compressed into zstd frames when `compression` is given,
+    /// calling `progress(rowsDone, rowsTotal)` after each chunk. Chunks are computed on `threads`
+    /// workers while the calling thread writes the finished ones in order. Returns the offsets of the
+    /// frames in what was written (frames + 1 values from 0; with no compression, one frame per chunk).
+    @discardableResult
+    func write(to output: any ByteSink, compression: TableCompression? = nil, progress: ((Int, Int) -> Void)?) throws -> [Int64] {
         let vocab = description.vocabSize
-        let chunks = stride(from: 0, to: vocab, by: chunkRows).map { $0..<min(vocab, $0 + chunkRows) }
-        // One pool does the work: Dispatch runs chunks side by side, each GEMM single-threaded.
+        let rowsPerChunk = compression.map { (chunkRows + $0.frameRows - 1) / $0.frameRows * $0.frameRows } ?? chunkRows
+        let chunks = stride(from: 0, to: vocab, by: rowsPerChunk).map { $0..<min(vocab, $0 + rowsPerChunk) }
+        // One pool does the work: the workers run side by side, each GEMM single-threaded.
         let blasThreads = GEMM.threadCount
         GEMM.threadCount = 1
         defer { GEMM.threadCount = blasThreads }
-        var next = 0
-        while next < chunks.count {
-            let window = Array(chunks[next..<min(chunks.count, next + threads)])
-            let results = ChunkResults(count: window.count)
-            DispatchQueue.concurrentPerform(iterations: window.count) { i in
-                results.set(i, Result { try encoding.encode(try rows(window[i])) })
-            }
-            for result in results.all { try output.write(try result.get()) }
-            next += window.count
-            progress?(window.last!.upperBound, vocab)
-        }
+        var offsets: [Int64] = [0]
+        try runOrderedPipeline(
+            count: chunks.count, workers: threads, lookahead: 2 * threads,
+            produce: { [self] index in
+                let bytes = try encoding.encode(try rows(chunks[index]))
+                return try compression?.frames(of: bytes, rows: chunks[index].count) ?? [bytes]
+            },
+            consume: { index, pieces in
+                for piece in pieces {
+                    try output.write(piece)
+                    offsets.append(offsets.last! + Int64(piece.count))
+                }
+                progress?(chunks[index].upperBound, vocab)
+            })
+        return offsets
     }
-}
-
-/// Results of one window of chunks, filled from several threads.
-private final class ChunkResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<[UInt8], Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<[UInt8], Error>) { lock.withLock { results[index] = result } }
-
-    var all: [Result<[UInt8], Error>] { lock.withLock { results.map { $0! } } }
 }

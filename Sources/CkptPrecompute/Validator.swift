@@ -142,7 +142,8 @@ public struct Validator {
                 identical += 1
             }
         }
-        var allowed: Set<String> = [PrecomputedTable.tensorName]
+        var allowed: Set<String> = table.compression == nil
+            ? [PrecomputedTable.tensorName] : [PrecomputedTable.framesTensorName, PrecomputedTable.frameOffsetsTensorName]
         if original.description.tiedHead, let head = converted.names.name(.output) { allowed.insert(head) }
         let originalNames = Set(original.checkpoint.tensors.map(\.name))
         for tensor in converted.checkpoint.tensors where !originalNames.contains(tensor.name) && !allowed.contains(tensor.name) {
@@ -169,13 +170,11 @@ public struct Validator {
             tokens = [0, vocab - 1] + (0..<options.auditRows).map { _ in Int(generator.next() % UInt64(vocab)) }
         }
         let reference = Engine(model: original, cachedLayers: [0])
-        guard let stored = converted.checkpoint.tensor(named: PrecomputedTable.tensorName) else {
-            throw FormatError(file: converted.checkpoint.path, "missing \(PrecomputedTable.tensorName)")
-        }
+        let stored = try TableRowReader(model: converted)
         var worst = (ratio: 0.0, token: 0, error: 0.0)
         for token in tokens {
             let expected = try reference.tableRowReference(token: token)
-            let row = try converted.checkpoint.floats(of: stored, rows: token..<(token + 1))
+            let row = try stored.row(token)
             for start in stride(from: 0, to: row.count, by: 32) {
                 let block = start..<min(row.count, start + 32)
                 let blockScale = block.map { abs(expected[$0]) }.max() ?? 0

@@ -1,0 +1,45 @@
+import CkptCompression
+import CkptFormats
+
+/// How a compressed table is framed (FORMAT.md, "Compression"): whole rows per zstd frame, so a
+/// runtime fetches one token's row by decompressing one frame; bytes optionally shuffled into planes.
+struct TableCompression: Sendable {
+    /// zstd level (1–19, or negative for speed).
+    let level: Int32
+    /// Rows in each frame (the last frame may hold fewer).
+    let frameRows: Int
+    /// Bytes per element regrouped into planes before compression; 1 means no shuffle.
+    let shufflePlanes: Int
+    let rowBytes: Int
+
+    /// Frames of at least `targetFrameBytes` uncompressed (one row when a row is that large already),
+    /// shuffled by element width for float types; Q8_0 blocks mix scales and codes, so they are not.
+    init(level: Int32, tableType: TensorType, rowWidth: Int, targetFrameBytes: Int = 16 << 10) {
+        self.level = level
+        rowBytes = tableType.byteCount(elements: rowWidth) ?? 0
+        frameRows = max(1, (targetFrameBytes + rowBytes - 1) / max(rowBytes, 1))
+        switch tableType.name {
+        case "F32": shufflePlanes = 4
+        case "F16", "BF16": shufflePlanes = 2
+        default: shufflePlanes = 1
+        }
+    }
+
+    /// The compressed frames of `encoded`, `rows` whole rows of the table type.
+    func frames(of encoded: [UInt8], rows: Int) throws -> [[UInt8]] {
+        precondition(encoded.count == rows * rowBytes)
+        let zstd = try Zstd(level: level)
+        var planes = [UInt8](repeating: 0, count: min(encoded.count, frameRows * rowBytes))
+        return try encoded.withUnsafeBytes { all in
+            try stride(from: 0, to: rows, by: frameRows).map { first in
+                let frame = UnsafeRawBufferPointer(rebasing: all[(first * rowBytes)..<(min(rows, first + frameRows) * rowBytes)])
+                guard shufflePlanes > 1 else { return try zstd.compress(frame) }
+                return try planes.withUnsafeMutableBytes { buffer in
+                    let shuffled = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<frame.count])
+                    ByteShuffle.shuffle(frame, planes: shufflePlanes, into: shuffled)
+                    return try zstd.compress(UnsafeRawBufferPointer(shuffled))
+                }
+            }
+        }
+    }
+}
