@@ -2,12 +2,15 @@
 """Opens ckpt-converted checkpoints with the reference readers: gguf-py's GGUFReader and
 safetensors' safe_open. For each conversion it checks that the table has the recorded shape and
 layout, that every tensor that should pass through is present with identical values, that nothing
-else was added, and (serial, untied, f32) that the table's x segment is the embedding itself.
+else was added, and (serial, untied, f32) that the table's x segment is the embedding itself. For
+`--compress zstd` outputs it decompresses every frame with the `zstandard` package, undoes the byte
+shuffle with numpy, and compares the result with the plain table of an uncompressed conversion.
 Usage: check_reference_readers.py CKPT_BINARY SAMPLES_DIR WORK_DIR
 """
 import json, pathlib, subprocess, sys
 import numpy as np
 import gguf
+import zstandard
 from safetensors import safe_open
 
 ckpt, samples, work = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
@@ -76,6 +79,54 @@ def hf_case(variant, extra=(), label=None):
         check(f"{label}: nothing else added", set(dst.keys()) - set(src.keys()) <= {"first_layer_table.weight", "lm_head.weight"})
 
 
+def inflate(blob, offsets, frame_rows, planes, row_bytes, vocab):
+    """The plain table bytes from zstd frames of whole rows, byte-shuffled into `planes` planes."""
+    out = []
+    for i in range(len(offsets) - 1):
+        frame = zstandard.ZstdDecompressor().decompress(bytes(blob[offsets[i]:offsets[i + 1]]))
+        rows = min(frame_rows, vocab - i * frame_rows)
+        if len(frame) != rows * row_bytes:
+            return None
+        out.append(np.frombuffer(frame, np.uint8).reshape(planes, -1).T.tobytes())
+    return b"".join(out)
+
+
+def compressed_gguf_case(variant, dtype, level):
+    label = f"{variant} gguf zstd:{level} {dtype}"
+    plain, packed = work / f"{variant}-plain-{dtype}.gguf", work / f"{variant}-zstd-{dtype}.gguf"
+    convert(f"tiny/{variant}/model.gguf", plain, "--table-dtype", dtype)
+    convert(f"tiny/{variant}/model.gguf", packed, "--table-dtype", dtype, "--compress", f"zstd:{level}")
+    a, b = gguf.GGUFReader(str(plain)), gguf.GGUFReader(str(packed))
+    f = {k: b.fields[k].contents() for k in b.fields if k.startswith("ckpt.precompute.")}
+    tensors = {t.name: t for t in b.tensors}
+    table = a.tensors[[t.name for t in a.tensors].index("first_layer_table.weight")]
+    expected = np.asarray(table.data).tobytes()
+    vocab = f["ckpt.precompute.rows"]
+    offsets = np.asarray(tensors["first_layer_table.frame_offsets"].data).astype(np.int64)
+    blob = np.asarray(tensors["first_layer_table.zstd"].data).view(np.uint8)
+    rows = f["ckpt.precompute.frame_rows"]
+    check(f"{label}: layout fields", f["ckpt.precompute.compression"] == "zstd" and f["ckpt.precompute.zstd_level"] == level
+          and f["ckpt.precompute.table_tensor"] == "first_layer_table.zstd" and len(offsets) == -(-vocab // rows) + 1)
+    got = inflate(blob, offsets, rows, f["ckpt.precompute.shuffle_planes"], len(expected) // vocab, vocab)
+    check(f"{label}: frames inflate to the plain table", got == expected, f"{len(got or b'')} vs {len(expected)} bytes")
+    check(f"{label}: smaller", len(blob) < len(expected), f"{len(blob)} vs {len(expected)}")
+
+
+def compressed_hf_case(variant, dtype):
+    label = f"{variant} hf zstd {dtype}"
+    plain, packed = work / f"{variant}-plain-{dtype}", work / f"{variant}-zstd-{dtype}"
+    convert(f"tiny/{variant}/hf-f32", plain, "--table-dtype", dtype)
+    convert(f"tiny/{variant}/hf-f32", packed, "--table-dtype", dtype, "--compress", "zstd")
+    spec = json.loads((packed / "config.json").read_text())["ckpt_precompute"]
+    with safe_open(str(plain / "model.safetensors"), "numpy") as a, safe_open(str(packed / "model.safetensors"), "numpy") as b:
+        expected = a.get_tensor("first_layer_table.weight").tobytes()
+        offsets, blob = b.get_tensor("first_layer_table.frame_offsets"), b.get_tensor("first_layer_table.zstd")
+        check(f"{label}: dtypes", offsets.dtype == np.int64 and blob.dtype == np.uint8 and "first_layer_table.weight" not in b.keys())
+    vocab = spec["rows"]
+    got = inflate(blob, offsets, spec["frame_rows"], spec["shuffle_planes"], len(expected) // vocab, vocab)
+    check(f"{label}: frames inflate to the plain table", got == expected)
+
+
 dst, fields = gguf_case("llama", ("--table-dtype", "f32"))
 table = dst.tensors[[t.name for t in dst.tensors].index("first_layer_table.weight")]
 embedding = gguf.GGUFReader(str(samples / "tiny/llama/model.gguf")).tensors[1]
@@ -91,6 +142,12 @@ hf_case("llama")
 hf_case("falcon-40b")
 hf_case("llama-tied-llama3")
 hf_case("phi3", ("--keep-original",))
+
+compressed_gguf_case("llama", "f32", 3)
+compressed_gguf_case("gpt_neox", "f16", 19)
+compressed_gguf_case("olmo2", "q8_0", 1)
+compressed_hf_case("llama-tied-llama3", "f32")
+compressed_hf_case("gpt_neox", "f16")
 
 failed = [r for r in results if not r[1]]
 for name, _, detail in failed:

@@ -80,7 +80,7 @@ public struct Converter {
         let table = FirstLayerTable(
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
             threads: options.threads, chunkRows: options.chunkRows)
-        let compression = options.compressionLevel.map { TableCompression(level: $0, tableType: tableType, rowWidth: width) }
+        let compression = options.compressionLevel.map { TableCompression(level: $0, tableType: tableType, rowWidth: width, chunkRows: options.chunkRows) }
         let spec = tableSpec(tableType: tableType, compression: compression)
         let removed = options.keepOriginal ? [] : Set(spec.removedTensors)
         let kept = source.tensors.filter { !removed.contains($0.name) }

@@ -12,12 +12,16 @@ struct TableCompression: Sendable {
     let shufflePlanes: Int
     let rowBytes: Int
 
-    /// Frames of at least `targetFrameBytes` uncompressed (one row when a row is that large already),
-    /// shuffled by element width for float types; Q8_0 blocks mix scales and codes, so they are not.
-    init(level: Int32, tableType: TensorType, rowWidth: Int, targetFrameBytes: Int = 16 << 10) {
+    /// Frames of a power-of-two number of rows, the fewest that hold `targetFrameBytes` uncompressed
+    /// but no more than a chunk (so chunks, and with them the computed values, are the same as
+    /// without compression); shuffled by element width for float types. Q8_0 blocks mix scales and
+    /// codes, so they are not shuffled.
+    init(level: Int32, tableType: TensorType, rowWidth: Int, chunkRows: Int, targetFrameBytes: Int = 16 << 10) {
         self.level = level
         rowBytes = tableType.byteCount(elements: rowWidth) ?? 0
-        frameRows = max(1, (targetFrameBytes + rowBytes - 1) / max(rowBytes, 1))
+        var rows = 1
+        while rows * rowBytes < targetFrameBytes, rows * 2 <= chunkRows { rows *= 2 }
+        frameRows = rows
         switch tableType.name {
         case "F32": shufflePlanes = 4
         case "F16", "BF16": shufflePlanes = 2

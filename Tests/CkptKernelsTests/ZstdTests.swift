@@ -33,3 +33,19 @@ import Testing
         #expect(Zstd.libraryVersion.hasPrefix("1."))
     }
 }
+
+@Suite struct ByteShuffleTests {
+    @Test(arguments: [1, 2, 4])
+    func shuffleGroupsBytePlanesAndRoundTrips(_ planes: Int) {
+        let source = (0..<(planes * 37)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        var shuffled = [UInt8](repeating: 0, count: source.count)
+        var restored = shuffled
+        source.withUnsafeBytes { s in shuffled.withUnsafeMutableBytes { ByteShuffle.shuffle(s, planes: planes, into: $0) } }
+        // Plane b holds byte b of each element, in element order.
+        for b in 0..<planes {
+            #expect(Array(shuffled[(b * 37)..<((b + 1) * 37)]) == stride(from: b, to: source.count, by: planes).map { source[$0] })
+        }
+        shuffled.withUnsafeBytes { s in restored.withUnsafeMutableBytes { ByteShuffle.unshuffle(s, planes: planes, into: $0) } }
+        #expect(restored == source)
+    }
+}
