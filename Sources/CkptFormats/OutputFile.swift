@@ -69,15 +69,35 @@ public final class OutputFile {
         try write([UInt8](repeating: 0, count: count))
     }
 
-    /// Appends `count` bytes of `file` from `offset`, copied by the kernel (`sendfile`) so that the
-    /// bytes never pass through user space or count against this process's memory; falls back to a
-    /// plain copy from the mapping where the file systems do not allow it.
+    /// Appends `count` bytes of `file` from `offset`, copied by the kernel so that the bytes never pass
+    /// through user space or count against this process's memory: `copy_file_range` (which some file
+    /// systems turn into shared extents or a server-side copy), else `sendfile`, else a plain copy
+    /// from the mapping.
     public func copy(from file: MappedFile, offset: Int, count: Int) throws(FormatError) {
         let source = try file.bytes(at: offset, count: count)
         try flush()
         var sourceOffset = offset
         var remaining = count
+        var rangeCopy = true
         while remaining > 0 {
+            if rangeCopy {
+                // Writes at, and advances, this file's position, as sendfile and write do.
+                var from = off_t(sourceOffset)
+                guard let copyFileRange else {
+                    rangeCopy = false
+                    continue
+                }
+                let n = copyFileRange(file.descriptor, &from, descriptor, nil, min(remaining, 1 << 30), 0)
+                if n > 0 {
+                    remaining -= n
+                    sourceOffset += n
+                    continue
+                }
+                if n < 0, errno == EINTR { continue }
+                if n < 0, errno == ENOSPC { throw FormatError(file: path, "cannot write: disk full") }
+                rangeCopy = false
+                continue
+            }
             let n = sendfile(descriptor, file.descriptor, &sourceOffset, min(remaining, 1 << 30))
             if n > 0 {
                 remaining -= n
@@ -200,6 +220,11 @@ public final class PartialOutputs: @unchecked Sendable {
         }
     }
 }
+
+/// glibc's `copy_file_range(2)`, looked up at run time: Swift's Glibc module leaves it out (it is
+/// declared only under `_GNU_SOURCE`). Nil where the C library lacks it.
+private let copyFileRange: (@convention(c) (Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32) -> Int)? =
+    dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: (@convention(c) (Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32) -> Int).self) }
 
 /// `write(2)`, named apart from `OutputFile.write` so the method can call it.
 private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
