@@ -95,6 +95,14 @@ extension Converter {
         for tensor in source.tensors { shardOf[tensor.name] = tensor.fileIndex }
         var changed: Set<Int> = [embeddingFile]
         for name in removed { if let shard = shardOf[name] { changed.insert(shard) } }
+        // Unchanged shards are cloned on their own thread while the changed ones (and the table) are
+        // written: an in-kernel copy keeps one core busy, and once the table is done the other core
+        // would otherwise sit idle. One thread per file: copies into one file serialize on its inode.
+        let clones = ShardClones(
+            source.files.enumerated().filter { !changed.contains($0.offset) }.map { _, file in
+                (file, staging.appendingPathComponent(URL(fileURLWithPath: file.path).lastPathComponent).path)
+            }, hardLink: options.hardLinkUnchangedShards)
+        defer { clones.finish() }
         var weightMap: [(tensor: String, shard: String)] = []
         var total = 0
         var names: [String] = []
@@ -107,13 +115,12 @@ extension Converter {
                 let output = try OutputFile(path: destination)
                 try writer.write(to: output)
                 try output.commit()
-            } else {
-                _ = try FileCloning.copy(file, to: destination, hardLink: options.hardLinkUnchangedShards)
             }
             weightMap += mine.map { ($0.name, name) }
             total += mine.reduce(0) { $0 + $1.byteCount }
             names.append(name)
         }
+        try clones.check()
         var indexMetadata = index.metadata
         indexMetadata.removeValue(forKey: "total_size")
         let output = try OutputFile(path: staging.appendingPathComponent(SafetensorsIndex.fileName).path)
@@ -133,5 +140,37 @@ extension Converter {
                 || name.hasPrefix("vocab") || name.hasPrefix("merges") || name.hasPrefix("chat_template")
                 || name == "added_tokens.json"
         }
+    }
+}
+
+/// Whole-file clones of unchanged shards, made one after the other on a background thread.
+private final class ShardClones: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var error: Error?
+    private var waited = false
+
+    init(_ files: [(MappedFile, String)], hardLink: Bool) {
+        let thread = Thread { [self] in
+            do {
+                for (file, destination) in files { _ = try FileCloning.copy(file, to: destination, hardLink: hardLink) }
+            } catch {
+                self.error = error
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for the clones to finish (once; later calls return at once).
+    func finish() {
+        guard !waited else { return }
+        done.wait()
+        waited = true
+    }
+
+    /// Waits for the clones and rethrows their first error.
+    func check() throws {
+        finish()
+        if let error { throw error }
     }
 }

@@ -1,0 +1,54 @@
+import CkptFormats
+import CkptTestSupport
+import Foundation
+import Testing
+
+/// A small tmpfs mounted for the test (needs root, as CI has; skipped where mounting is not allowed).
+final class SmallDisk {
+    let url: URL
+
+    init?(bytes: Int) {
+        guard geteuid() == 0, let dir = try? makeTemporaryDirectory("small-disk") else { return nil }
+        url = dir
+        guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", dir.path]) else { return nil }
+    }
+
+    deinit { _ = Self.run("/bin/umount", [url.path]) }
+
+    private static func run(_ tool: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardError = Pipe()
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
+
+/// A full disk: one line naming the output, exit 2, and nothing left behind.
+@Suite struct DiskFullTests {
+    @Test(arguments: ["llama/model.gguf", "gpt_neox/hf-f32"])
+    func conversionThatCannotFitIsRefusedUpFront(_ source: String) throws {
+        guard let disk = SmallDisk(bytes: 64 << 10) else { return }
+        let output = disk.url.appendingPathComponent(source.hasSuffix(".gguf") ? "out.gguf" : "out").path
+        let run = try runCkpt(["convert", Samples.url("tiny/\(source)").path, output, "--precompute-first-layer"])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix("ckpt: error: \(output): not enough disk space: need "), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path) == [])
+    }
+
+    /// When the disk fills during the write, the error says so and the temporary file is gone.
+    @Test func writeThatRunsOutOfSpaceLeavesNothing() throws {
+        guard let disk = SmallDisk(bytes: 64 << 10) else { return }
+        let path = disk.url.appendingPathComponent("big.bin").path
+        let file = try OutputFile(path: path)
+        #expect(throws: FormatError(file: path, "cannot write: disk full")) {
+            for _ in 0..<64 { try file.write([UInt8](repeating: 7, count: 8 << 10)) }
+            try file.commit()
+        }
+        file.abandon()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path) == [])
+    }
+}
