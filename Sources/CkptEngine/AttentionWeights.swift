@@ -21,14 +21,23 @@ struct AttentionWeights {
             vBias = try model.floats(.vBias, layer: layer)
             return
         }
-        let fused = try model.required(.qkv, layer: layer)
-        let fusedBias = try model.floats(.qkvBias, layer: layer)
+        // The split matrices are kept with the layer's weights (the fused one is decoded only to split
+        // it), so a cached layer is split once, not for every chunk of the table.
         let rows = Self.rowOrder(m)
-        (q, k, v) = Self.split(fused, rows: rows, width: m.hiddenSize)
-        if let fusedBias {
-            let (qb, kb, vb) = Self.split(fusedBias, rows: rows, width: 1)
-            (qBias, kBias, vBias) = (qb, kb, vb)
+        func part(_ name: String, _ role: TensorRole, _ indices: [Int], width: Int) throws(ModelError) -> [Float]? {
+            try model.derived(layer: layer, key: "\(role.rawValue).\(name)") { () throws(ModelError) in
+                try model.model.floats(role, layer: layer).map { Self.gather($0, rows: indices, width: width) }
+            }
         }
+        guard let q = try part("q", .qkv, rows.q, width: m.hiddenSize), let k = try part("k", .qkv, rows.k, width: m.hiddenSize),
+            let v = try part("v", .qkv, rows.v, width: m.hiddenSize)
+        else {
+            throw ModelError(file: model.model.checkpoint.path, "missing tensor \(model.model.names.name(.qkv, layer: layer) ?? "qkv")")
+        }
+        (self.q, self.k, self.v) = (q, k, v)
+        qBias = try part("q", .qkvBias, rows.q, width: 1)
+        kBias = try part("k", .qkvBias, rows.k, width: 1)
+        vBias = try part("v", .qkvBias, rows.v, width: 1)
     }
 
     /// For each output row of Q, then K, then V: its row in the fused tensor.
@@ -54,15 +63,11 @@ struct AttentionWeights {
         }
     }
 
-    /// Gathers rows of a `(rows, width)` matrix into three matrices.
-    static func split(_ fused: [Float], rows: (q: [Int], k: [Int], v: [Int]), width: Int) -> ([Float], [Float], [Float]) {
-        func gather(_ indices: [Int]) -> [Float] {
-            var out = [Float](repeating: 0, count: indices.count * width)
-            for (i, row) in indices.enumerated() {
-                for c in 0..<width { out[i * width + c] = fused[row * width + c] }
-            }
-            return out
-        }
-        return (gather(rows.q), gather(rows.k), gather(rows.v))
+    /// Rows `indices` of a `(rows, width)` matrix, in that order.
+    static func gather(_ matrix: [Float], rows indices: [Int], width: Int) -> [Float] {
+        var out = [Float]()
+        out.reserveCapacity(indices.count * width)
+        for row in indices { out += matrix[(row * width)..<((row + 1) * width)] }
+        return out
     }
 }

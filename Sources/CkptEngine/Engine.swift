@@ -32,6 +32,13 @@ public struct Engine: Sendable {
         }
     }
 
+    /// A value derived from `layer`'s weights (a fused matrix split, say), kept with them when the
+    /// layer's weights are cached, computed afresh otherwise.
+    func derived(layer: Int, key: String, _ compute: () throws(ModelError) -> [Float]?) throws(ModelError) -> [Float]? {
+        guard let cache, cache.holds(layer: layer) else { return try compute() }
+        return try cache.value(layer: layer, key: "derived/\(key)/\(layer)", compute)
+    }
+
     /// Like `floats`, but the tensor must exist (the shape check has guaranteed it).
     func required(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) throws(ModelError) -> [Float] {
         guard let values = try floats(role, layer: layer, expert: expert, head: head) else {

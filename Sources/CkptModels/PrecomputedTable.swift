@@ -126,8 +126,8 @@ public struct PrecomputedTable: Sendable, Equatable {
             ("options", .string(options)),
         ] + (compression.map { c in
             [
-                ("frame_offsets_tensor", .string(Self.frameOffsetsTensorName)), ("frame_rows", .number(JSONNumber(c.frameRows))), ("shuffle_planes", .number(JSONNumber(c.shufflePlanes))),
-                ("zstd_level", .number(JSONNumber(c.level))),
+                ("frame_offsets_tensor", .string(Self.frameOffsetsTensorName)), ("frame_rows", .number(JSONNumber(c.frameRows))),
+                ("shuffle_planes", .number(JSONNumber(c.shufflePlanes))), ("zstd_level", .number(JSONNumber(c.level))),
             ]
         } ?? []))
     }
@@ -165,7 +165,8 @@ public struct PrecomputedTable: Sendable, Equatable {
             guard frameRows > 0, [1, 2, 4].contains(planes) else {
                 throw ModelError(file: config.file, "\(key("frame_rows")) must be positive and \(key("shuffle_planes")) 1, 2 or 4")
             }
-            compression = Compression(frameRows: frameRows, shufflePlanes: planes, level: try reader.int(key("zstd_level"), in: Int(Int32.min)...Int(Int32.max)) ?? 0)
+            let level = try reader.int(key("zstd_level"), in: Int(Int32.min)...Int(Int32.max)) ?? 0
+            compression = Compression(frameRows: frameRows, shufflePlanes: planes, level: level)
         case let other:
             throw ModelError(file: config.file, "table compression \"\(other)\" is not supported by this ckpt")
         }
