@@ -53,7 +53,8 @@ public final class TableRowReader {
             let raw = try checkpoint.bytes(of: offsetsTensor)
             let offsets = (0..<(raw.count / 8)).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self))) }
             guard offsets.first == 0, offsets.last == blob.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw FormatError(file: file, "\(PrecomputedTable.frameOffsetsTensorName) must rise from 0 to the frames' \(blob.count) bytes")
+                throw FormatError(
+                    file: file, "\(PrecomputedTable.frameOffsetsTensorName) must rise from 0 to the frames' \(blob.count) bytes")
             }
             storage = .frames(blob: blob, offsets: offsets, compression: compression, zstd: try Zstd())
         } catch let error as FormatError {

@@ -223,8 +223,10 @@ public final class PartialOutputs: @unchecked Sendable {
 
 /// glibc's `copy_file_range(2)`, looked up at run time: Swift's Glibc module leaves it out (it is
 /// declared only under `_GNU_SOURCE`). Nil where the C library lacks it.
-private let copyFileRange: (@convention(c) (Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32) -> Int)? =
-    dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: (@convention(c) (Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32) -> Int).self) }
+private typealias CopyFileRange = @convention(c) (
+    Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32
+) -> Int
+private let copyFileRange: CopyFileRange? = dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: CopyFileRange.self) }
 
 /// `write(2)`, named apart from `OutputFile.write` so the method can call it.
 private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {

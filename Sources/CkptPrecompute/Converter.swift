@@ -80,7 +80,9 @@ public struct Converter {
         let table = FirstLayerTable(
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
             threads: options.threads, chunkRows: options.chunkRows)
-        let compression = options.compressionLevel.map { TableCompression(level: $0, tableType: tableType, rowWidth: width, chunkRows: options.chunkRows) }
+        let compression = options.compressionLevel.map {
+            TableCompression(level: $0, tableType: tableType, rowWidth: width, chunkRows: options.chunkRows)
+        }
         let spec = tableSpec(tableType: tableType, compression: compression)
         let removed = options.keepOriginal ? [] : Set(spec.removedTensors)
         let kept = source.tensors.filter { !removed.contains($0.name) }
@@ -90,6 +92,8 @@ public struct Converter {
         try checkFreeSpace(needed: estimate)
         let contents: TableContents
         if let compression {
+            // The containers' headers need the compressed size before any tensor is written, so the
+            // frames go to a scratch file first and are then copied in by the kernel like the rest.
             let scratch = try OutputFile(path: output + ".table-frames", overwrite: true)
             let offsets = try timer.measure { try table.write(to: scratch, compression: compression, progress: progress) }
             try scratch.flush()
@@ -106,7 +110,8 @@ public struct Converter {
         }
         return ConversionSummary(
             input: input, output: output, format: source.format, tableRows: m.vocabSize, tableWidth: width,
-            tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes, removedTensors: options.keepOriginal ? [] : spec.removedTensors,
+            tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes,
+            removedTensors: options.keepOriginal ? [] : spec.removedTensors,
             passedThrough: kept.count, outputBytes: outputBytes, inputBytes: source.files.reduce(0) { $0 + $1.size },
             seconds: Date().timeIntervalSince(start), tableSeconds: timer.seconds, tableFlops: table.flops)
     }

@@ -98,7 +98,9 @@ import Testing
         let compressed = try #require(summary["compressed_table_bytes"]?.number?.int64)
         let plain = try #require(summary["table_bytes"]?.number?.int64)
         #expect(compressed > 0 && compressed < plain)
-        let refused = try runCkpt(["convert", Samples.url("tiny/gpt_neox/model.gguf").path, output + "2", "--precompute-first-layer", "--compress", "gzip"])
+        let refused = try runCkpt([
+            "convert", Samples.url("tiny/gpt_neox/model.gguf").path, output + "2", "--precompute-first-layer", "--compress", "gzip",
+        ])
         #expect(refused.status == 2 && refused.stderr.contains("zstd"))
     }
 }

@@ -213,12 +213,8 @@ private struct Reader {
                 scratch.removeAll(keepingCapacity: true)
                 scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[open + 1..<index]))
                 return try parseEscapedString(open: open, from: index)
-            } else if byte < 0x20 {
-                throw controlCharacter(at: index)
-            } else if byte < 0x80 {
-                index += 1
             } else {
-                index = try endOfUTF8Sequence(at: index)
+                index = try afterPlainCharacter(at: index)
             }
         }
         throw JSONError(offset: open, message: "unterminated string")
@@ -238,15 +234,18 @@ private struct Reader {
                 }
                 index = try parseEscape(at: index)
                 runStart = index
-            } else if byte < 0x20 {
-                throw controlCharacter(at: index)
-            } else if byte < 0x80 {
-                index += 1
             } else {
-                index = try endOfUTF8Sequence(at: index)
+                index = try afterPlainCharacter(at: index)
             }
         }
         throw JSONError(offset: open, message: "unterminated string")
+    }
+
+    /// The index after the unescaped character starting at `index`; control characters are errors.
+    private func afterPlainCharacter(at index: Int) throws(JSONError) -> Int {
+        let byte = bytes[index]
+        if byte < 0x20 { throw controlCharacter(at: index) }
+        return byte < 0x80 ? index + 1 : try endOfUTF8Sequence(at: index)
     }
 
     /// Appends the character of the escape at `index` (a backslash) to `scratch`; returns the index
