@@ -10,8 +10,11 @@ final class WeightCache: @unchecked Sendable {
     }
 
     let policy: Policy
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var values: [String: [Float]?] = [:]
+    /// Keys some thread is computing now: others wait for its result rather than decode the same
+    /// matrix again (which would also double the memory it takes).
+    private var inFlight: Set<String> = []
     private var current: Int?
 
     init(policy: Policy) {
@@ -25,18 +28,30 @@ final class WeightCache: @unchecked Sendable {
         }
     }
 
-    /// The cached value for `key` of `layer`, computing it on first use.
+    /// The cached value for `key` of `layer`, computing it on first use (once, whichever threads ask).
     func value<E: Error>(layer: Int, key: String, _ compute: () throws(E) -> [Float]?) throws(E) -> [Float]? {
-        let cached: [Float]?? = lock.withLock {
-            if case .currentLayer = policy, current != layer {
-                values.removeAll()
-                current = layer
-            }
-            return values[key]
+        condition.lock()
+        if case .currentLayer = policy, current != layer {
+            values.removeAll()
+            current = layer
         }
-        if let cached { return cached }
+        while inFlight.contains(key), values[key] == nil { condition.wait() }
+        if let cached = values[key] {
+            condition.unlock()
+            return cached
+        }
+        inFlight.insert(key)
+        condition.unlock()
+        defer {
+            condition.lock()
+            inFlight.remove(key)
+            condition.broadcast()
+            condition.unlock()
+        }
         let computed = try compute()
-        lock.withLock { if current == nil || current == layer { values[key] = .some(computed) } }
+        condition.lock()
+        if current == nil || current == layer { values[key] = .some(computed) }
+        condition.unlock()
         return computed
     }
 }
