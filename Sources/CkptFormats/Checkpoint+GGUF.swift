@@ -44,6 +44,15 @@ extension Checkpoint {
         return try Checkpoint(path: path, format: .gguf, files: files, tensors: tensors, ggufFiles: headers)
     }
 
+    /// The paths for a GGUF written as `count` shards: `output` itself for one; for more, the shards
+    /// `output` names when it is already `name-0000i-of-0000N.gguf`, else `output`'s stem with that suffix.
+    public static func ggufOutputPaths(_ output: String, count: Int) -> [String] {
+        guard count > 1 else { return [output] }
+        if let paths = ggufShardPaths(output), paths.count == count { return paths }
+        let stem = output.hasSuffix(".gguf") ? String(output.dropLast(5)) : output
+        return (1...count).map { "\(stem)-\(paddedNumber($0))-of-\(paddedNumber(count)).gguf" }
+    }
+
     /// The paths of every shard when `path` names a split GGUF, nil otherwise.
     static func ggufShardPaths(_ path: String) -> [String]? {
         // <prefix>-%05d-of-%05d.gguf

@@ -23,12 +23,19 @@ public struct Converter {
         guard model.table == nil else {
             throw FormatError(file: input, "already converted: it holds a precomputed first-layer table")
         }
-        let same = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
-            == URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
-        guard !same else { throw FormatError(file: output, "output would overwrite the input") }
-        if !options.overwrite, FileManager.default.fileExists(atPath: output) {
-            throw FormatError(file: output, "already exists (use --force to replace it)")
+        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        let inputs = Set(([input] + source.files.map(\.path)).map(resolved))
+        for path in outputPaths {
+            guard !inputs.contains(resolved(path)) else { throw FormatError(file: path, "output would overwrite the input") }
+            if !options.overwrite, FileManager.default.fileExists(atPath: path) {
+                throw FormatError(file: path, "already exists (use --force to replace it)")
+            }
         }
+    }
+
+    /// The files (or directory) the conversion creates: one per shard for a split GGUF.
+    public var outputPaths: [String] {
+        source.format == .gguf ? Checkpoint.ggufOutputPaths(output, count: source.files.count) : [output]
     }
 
     var description: ModelDescription { model.description }
@@ -109,7 +116,7 @@ public struct Converter {
             outputBytes = try writeSafetensors(table: table, contents: contents, tableType: tableType, spec: spec, removed: removed)
         }
         return ConversionSummary(
-            input: input, output: output, format: source.format, tableRows: m.vocabSize, tableWidth: width,
+            input: input, output: outputPaths[0], format: source.format, tableRows: m.vocabSize, tableWidth: width,
             tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes,
             removedTensors: options.keepOriginal ? [] : spec.removedTensors,
             passedThrough: kept.count, outputBytes: outputBytes, inputBytes: source.files.reduce(0) { $0 + $1.size },

@@ -174,3 +174,65 @@ import Testing
         #expect(try Validator(original: input.path, converted: output).run(options: .init()).passed)
     }
 }
+
+/// A split GGUF stays split: same number of shards, each with its tensors and rewritten `split.*` keys.
+@Suite struct SplitGGUFConversionTests {
+    /// The tiny llama GGUF as three shards laid out the way llama.cpp's gguf-split does: all metadata in
+    /// the first, `split.no`/`split.count`/`split.tensors.count` in each.
+    static func splitLlama() throws -> String {
+        let source = try Checkpoint.open(Samples.url("tiny/llama/model.gguf").path)
+        let file = source.ggufFiles[0]
+        let dir = try makeTemporaryDirectory("split-llama")
+        let groups = [Array(file.tensors[0..<6]), Array(file.tensors[6..<12]), Array(file.tensors[12...])]
+        let paths = (1...3).map { dir.appendingPathComponent("tiny-0000\($0)-of-00003.gguf").path }
+        for (index, group) in groups.enumerated() {
+            var metadata = index == 0 ? file.metadata : []
+            metadata += [
+                GGUFKeyValue("split.no", .uint16(UInt16(index))), GGUFKeyValue("split.count", .uint16(3)),
+                GGUFKeyValue("split.tensors.count", .int32(Int32(file.tensors.count))),
+            ]
+            let tensors = try group.map { tensor in
+                try GGUFWriter.Tensor(
+                    name: tensor.name, dimensions: tensor.dimensions, type: tensor.type,
+                    source: .mapped(source.files[0], offset: file.dataOffset + tensor.offset))
+            }
+            let output = try OutputFile(path: paths[index])
+            try GGUFWriter(metadata: metadata, tensors: tensors).write(to: output)
+            try output.commit()
+        }
+        return paths[1]
+    }
+
+    @Test func splitInputStaysSplit() throws {
+        let input = try Self.splitLlama()
+        let dir = try makeTemporaryDirectory("split-out")
+        var options = ConversionOptions(threads: 2)
+        options.tableType = .f32
+        let summary = try Converter(input: input, output: dir.appendingPathComponent("out.gguf").path, options: options).run()
+        let names = (1...3).map { "out-0000\($0)-of-00003.gguf" }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == names)
+        #expect(summary.output == dir.appendingPathComponent(names[0]).path)
+
+        let original = try Checkpoint.open(input)
+        let converted = try Checkpoint.open(summary.output)
+        let removed = Set(summary.removedTensors)
+        for (index, shard) in converted.ggufFiles.enumerated() {
+            #expect(shard["split.no"]?.integer == index)
+            #expect(shard["split.count"]?.integer == 3)
+            #expect(shard["split.tensors.count"]?.integer == converted.tensors.count)
+            let kept = original.ggufFiles[index].tensors.map(\.name).filter { !removed.contains($0) }
+            #expect(shard.tensors.map(\.name).filter { $0 != PrecomputedTable.tensorName } == kept)
+        }
+        #expect(converted.ggufFiles[0].tensors.contains { $0.name == PrecomputedTable.tensorName })
+        #expect(converted.ggufFiles[0]["ckpt.precompute.version"] != nil)
+        let logits = try Engine(model: Model(converted)).logits(tokens: ConversionTests.tokens)
+        let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
+        #expect(firstMismatch(logits, expected, atol: 1e-4) == nil)
+        let report = try Validator(original: input, converted: dir.appendingPathComponent(names[2]).path).run(options: .init())
+        #expect(report.passed, "\(report.structureProblems)")
+        // Converting again over the same shards needs --force, shard by shard.
+        #expect(throws: FormatError(file: summary.output, "already exists (use --force to replace it)")) {
+            try Converter(input: input, output: dir.appendingPathComponent("out.gguf").path, options: options)
+        }
+    }
+}
