@@ -143,6 +143,42 @@ hf_case("falcon-40b")
 hf_case("llama-tied-llama3")
 hf_case("phi3", ("--keep-original",))
 
+def split_gguf_case(variant, max_tensors):
+    """A split GGUF written by gguf-py's own GGUFWriter (split_max_tensors) converts into as many shards,
+    each readable by GGUFReader, with split.* keys as gguf-py writes them and every kept tensor identical."""
+    label = f"{variant} gguf split by gguf-py"
+    src = gguf.GGUFReader(str(samples / f"tiny/{variant}/model.gguf"))
+    writer = gguf.GGUFWriter(str(work / f"{variant}-split.gguf"), src.fields["general.architecture"].contents(),
+                             split_max_tensors=max_tensors)
+    for key, field in src.fields.items():
+        if key.startswith("GGUF.") or key == "general.architecture":
+            continue
+        sub = field.types[1] if len(field.types) > 1 else None
+        writer.add_key_value(key, field.contents(), field.types[0], sub)
+    for t in src.tensors:
+        writer.add_tensor(t.name, np.asarray(t.data), raw_dtype=t.tensor_type)
+    writer.write_header_to_file(); writer.write_kv_data_to_file(); writer.write_tensors_to_file(); writer.close()
+    inputs = sorted(work.glob(f"{variant}-split-*-of-*.gguf"))
+    check(f"{label}: gguf-py wrote shards", len(inputs) > 1, f"{inputs}")
+    out = work / f"{variant}-split-out.gguf"
+    subprocess.run([ckpt, "convert", str(inputs[0]), str(out), "--precompute-first-layer", "--force"], check=True, capture_output=True)
+    outputs = sorted(work.glob(f"{variant}-split-out-*-of-*.gguf"))
+    check(f"{label}: as many output shards", len(outputs) == len(inputs), f"{outputs}")
+    readers = [gguf.GGUFReader(str(p)) for p in outputs]
+    total = sum(len(r.tensors) for r in readers)
+    removed = set(readers[0].fields["ckpt.precompute.removed_tensors"].contents())
+    original = {t.name: t for r in map(gguf.GGUFReader, map(str, inputs)) for t in r.tensors}
+    for i, r in enumerate(readers):
+        check(f"{label}: shard {i} split keys", r.fields["split.no"].contents() == i
+              and r.fields["split.count"].contents() == len(outputs) and r.fields["split.tensors.count"].contents() == total)
+        for t in r.tensors:
+            if t.name in original:
+                check(f"{label}: {t.name} identical", np.array_equal(np.asarray(t.data), np.asarray(original[t.name].data)))
+    names = {t.name for r in readers for t in r.tensors}
+    check(f"{label}: tensors", names == (set(original) - removed) | {"first_layer_table.weight"}, f"{names ^ set(original)}")
+
+
+split_gguf_case("llama", 6)
 compressed_gguf_case("llama", "f32", 3)
 compressed_gguf_case("gpt_neox", "f16", 19)
 compressed_gguf_case("olmo2", "q8_0", 1)
