@@ -12,9 +12,10 @@ published) and Pythia-6.9B (f16, parallel), optionally scaled (--scale multiplie
 and prints the ratios the targets are stated in. --sweep runs the scaling table instead.
 Each trial measures (a), (c) and (d) back to back, so its ratios compare numbers taken minutes apart;
 --repeat N runs N trials and reports each and the median. --compress zstd adds a compressed conversion;
---table-alone measures (b) again on a 2-layer checkpoint with the same table shapes (no big copy beside it).
+--table-alone measures (b) again on a 2-layer checkpoint with the same table shapes (no big copy beside it);
+--cold empties the page cache before cp and before convert (root only), so both read the input from disk.
 Usage: Scripts/bench [--model mistral|pythia|both] [--scale S] [--vocab V] [--layers N] [--repeat N]
-                     [--compress zstd[:L]] [--table-alone] [--sweep] [--skip-validate] [--keep] [--json FILE] [--work DIR]
+                     [--compress zstd[:L]] [--table-alone] [--cold] [--sweep] [--skip-validate] [--keep] [--json FILE] [--work DIR]
 """
 import argparse, json, math, os, pathlib, re, shutil, struct, subprocess, sys, time
 import numpy as np
@@ -136,15 +137,25 @@ def timed(cmd):
     return wall, rss, r.stdout
 
 
+COLD = False
+
+
+def settle():
+    """Flushes dirty pages; with --cold also empties the page cache, so cp and convert both read from disk."""
+    subprocess.run(["sync"], check=True)
+    if COLD:
+        pathlib.Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
 def trial(model, cfg, src, copy, out, ckpt, extra=()):
     """One side-by-side measurement: numpy sgemm, cp (+sync), then ckpt convert on the same input."""
     gflops_numpy, table_flops = numpy_gemm(model, cfg)
-    subprocess.run(["sync"], check=True)
+    settle()
     t = time.perf_counter(); subprocess.run(["cp", "-r", str(src), str(copy)], check=True); cp_seconds = time.perf_counter() - t
     subprocess.run(["sync"], check=True); cp_sync_seconds = time.perf_counter() - t
     shutil.rmtree(copy)
     shutil.rmtree(out, ignore_errors=True)
-    subprocess.run(["sync"], check=True)
+    settle()
     wall, rss, stdout = timed([ckpt, "convert", str(src), str(out), "--precompute-first-layer", "--json", *extra])
     summary = json.loads(stdout)
     gemm_only = table_flops / gflops_numpy / 1e9
@@ -239,7 +250,11 @@ def main():
     ap.add_argument("--compress", help="also convert with --compress (e.g. zstd) and report size and time")
     ap.add_argument("--table-alone", action="store_true",
                     help="also measure (b) on a 2-layer checkpoint with the same table shapes, where no big copy competes")
+    ap.add_argument("--cold", action="store_true",
+                    help="empty the page cache before cp and before convert (needs root), so both read the input from disk")
     args = ap.parse_args()
+    global COLD
+    COLD = args.cold
     work = pathlib.Path(args.work); work.mkdir(parents=True, exist_ok=True)
     results = []
     if args.sweep:
