@@ -73,10 +73,11 @@ struct Convert: ParsableCommand {
             if json {
                 print(JSONValue.object(JSONObject([
                     ("input", .string(input)), ("output", .string(output)), ("dry_run", true),
+                    ("output_files", .array(converter.outputPaths.map(JSONValue.string))),
                     ("removed_tensors", .array(removed.map(JSONValue.string))),
                 ])).serialized(options: .prettyPrinted))
             } else {
-                print("would write \(output): table replaces \(removed.count) tensors: \(removed.joined(separator: ", "))")
+                print("would write \(converter.outputPaths.joined(separator: ", ")): table replaces \(removed.count) tensors: \(removed.joined(separator: ", "))")
             }
             return
         }

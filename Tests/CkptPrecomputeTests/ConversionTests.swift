@@ -230,6 +230,12 @@ import Testing
         #expect(firstMismatch(logits, expected, atol: 1e-4) == nil)
         let report = try Validator(original: input, converted: dir.appendingPathComponent(names[2]).path).run(options: .init())
         #expect(report.passed, "\(report.structureProblems)")
+        let dry = try runCkpt([
+            "convert", input, dir.appendingPathComponent("again.gguf").path, "--precompute-first-layer", "--dry-run", "--json",
+        ])
+        let planned = try JSONParser().parse(Data(dry.stdout.utf8)).object?["output_files"]?.array?.compactMap(\.string)
+        #expect(planned == (1...3).map { dir.appendingPathComponent("again-0000\($0)-of-00003.gguf").path })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 3)
         // Converting again over the same shards needs --force, shard by shard.
         #expect(throws: FormatError(file: summary.output, "already exists (use --force to replace it)")) {
             try Converter(input: input, output: dir.appendingPathComponent("out.gguf").path, options: options)
