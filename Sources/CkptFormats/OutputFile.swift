@@ -78,15 +78,11 @@ public final class OutputFile {
         try flush()
         var sourceOffset = offset
         var remaining = count
-        var rangeCopy = true
+        var rangeCopy = copyFileRange
         while remaining > 0 {
-            if rangeCopy {
+            if let copyFileRange = rangeCopy {
                 // Writes at, and advances, this file's position, as sendfile and write do.
                 var from = off_t(sourceOffset)
-                guard let copyFileRange else {
-                    rangeCopy = false
-                    continue
-                }
                 let n = copyFileRange(file.descriptor, &from, descriptor, nil, min(remaining, 1 << 30), 0)
                 if n > 0 {
                     remaining -= n
@@ -95,7 +91,7 @@ public final class OutputFile {
                 }
                 if n < 0, errno == EINTR { continue }
                 if n < 0, errno == ENOSPC { throw FormatError(file: path, "cannot write: disk full") }
-                rangeCopy = false
+                rangeCopy = nil  // not between these files: sendfile from here on
                 continue
             }
             let n = sendfile(descriptor, file.descriptor, &sourceOffset, min(remaining, 1 << 30))

@@ -10,7 +10,6 @@ extension Converter {
     func writeGGUF(
         table: FirstLayerTable, contents: TableContents, tableType: TensorType, spec: PrecomputedTable, removed: Set<String>
     ) throws -> Int {
-        guard case .ggml(let ggmlType) = tableType else { preconditionFailure("GGUF tables are GGML types") }
         let infos = Dictionary(
             source.ggufFiles.enumerated().flatMap { index, file in file.tensors.map { ($0.name, (index, $0)) } },
             uniquingKeysWith: { first, _ in first })
@@ -20,21 +19,10 @@ extension Converter {
         for tensor in source.tensors {
             let (fileIndex, info) = infos[tensor.name]!
             if tensor.name == embeddingName {
-                switch contents {
-                case .plain(let producer):
+                for entry in contents.tensors(tableType: tableType, rows: description.vocabSize, width: table.width) {
+                    guard case .ggml(let type) = entry.type else { preconditionFailure("GGUF tables are GGML types") }
                     shards[fileIndex].append(
-                        try GGUFWriter.Tensor(
-                            name: PrecomputedTable.tensorName, dimensions: [table.width, description.vocabSize], type: ggmlType,
-                            source: producer))
-                case .compressed(_, let frames, let offsets):
-                    shards[fileIndex].append(
-                        try GGUFWriter.Tensor(
-                            name: PrecomputedTable.frameOffsetsTensorName, dimensions: [offsets.count], type: .i64,
-                            source: .producer { try $0.write(TableContents.offsetBytes(offsets)) }))
-                    shards[fileIndex].append(
-                        try GGUFWriter.Tensor(
-                            name: PrecomputedTable.framesTensorName, dimensions: [frames.size], type: .i8,
-                            source: .mapped(frames, offset: 0)))
+                        try GGUFWriter.Tensor(name: entry.name, dimensions: entry.shape.reversed(), type: type, source: entry.source))
                 }
             }
             if removed.contains(tensor.name) { continue }

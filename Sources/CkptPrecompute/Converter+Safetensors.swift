@@ -10,7 +10,6 @@ extension Converter {
     func writeSafetensors(
         table: FirstLayerTable, contents: TableContents, tableType: TensorType, spec: PrecomputedTable, removed: Set<String>
     ) throws -> Int {
-        guard case .safetensors(let dtype) = tableType else { preconditionFailure("safetensors tables are safetensors dtypes") }
         let embedding = model.tensor(.embedding)!
         var tensors: [SafetensorsWriter.Tensor] = []
         for tensor in source.tensors where !removed.contains(tensor.name) {
@@ -19,19 +18,9 @@ extension Converter {
                 try SafetensorsWriter.Tensor(
                     name: tensor.name, dtype: type, shape: tensor.shape, source: .mapped(source.file(of: tensor), offset: tensor.offset)))
         }
-        switch contents {
-        case .plain(let producer):
-            tensors.append(
-                try SafetensorsWriter.Tensor(
-                    name: PrecomputedTable.tensorName, dtype: dtype, shape: [description.vocabSize, table.width], source: producer))
-        case .compressed(_, let frames, let offsets):
-            tensors.append(
-                try SafetensorsWriter.Tensor(
-                    name: PrecomputedTable.frameOffsetsTensorName, dtype: .i64, shape: [offsets.count],
-                    source: .producer { try $0.write(TableContents.offsetBytes(offsets)) }))
-            tensors.append(
-                try SafetensorsWriter.Tensor(
-                    name: PrecomputedTable.framesTensorName, dtype: .u8, shape: [frames.size], source: .mapped(frames, offset: 0)))
+        for entry in contents.tensors(tableType: tableType, rows: description.vocabSize, width: table.width) {
+            guard case .safetensors(let dtype) = entry.type else { preconditionFailure("safetensors tables are safetensors dtypes") }
+            tensors.append(try SafetensorsWriter.Tensor(name: entry.name, dtype: dtype, shape: entry.shape, source: entry.source))
         }
         if description.tiedHead, !options.keepOriginal, case .safetensors(let type) = embedding.type,
             let head = model.names.name(.output)
@@ -145,28 +134,24 @@ extension Converter {
 
 /// Whole-file clones of unchanged shards, made one after the other on a background thread.
 private final class ShardClones: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
+    private let done = DispatchGroup()
     private var error: Error?
-    private var waited = false
 
     init(_ files: [(MappedFile, String)], hardLink: Bool) {
+        done.enter()
         let thread = Thread { [self] in
             do {
                 for (file, destination) in files { _ = try FileCloning.copy(file, to: destination, hardLink: hardLink) }
             } catch {
                 self.error = error
             }
-            done.signal()
+            done.leave()
         }
         thread.start()
     }
 
-    /// Waits for the clones to finish (once; later calls return at once).
-    func finish() {
-        guard !waited else { return }
-        done.wait()
-        waited = true
-    }
+    /// Waits for the clones to finish (at once when they have).
+    func finish() { done.wait() }
 
     /// Waits for the clones and rethrows their first error.
     func check() throws {

@@ -154,9 +154,21 @@ enum TableContents {
     /// `scratch` owns the frames' file, deleted when it goes away.
     case compressed(scratch: OutputFile, frames: MappedFile, offsets: [Int64])
 
-    /// The frame offsets as the I64 tensor's little-endian bytes.
-    static func offsetBytes(_ offsets: [Int64]) -> [UInt8] {
-        offsets.flatMap { value in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+    /// The tensors that hold the table, in file order: name, row-major shape, type (in `tableType`'s
+    /// container: I64 offsets, and I8 frames in GGUF or U8 in safetensors), and the bytes' source.
+    func tensors(tableType: TensorType, rows: Int, width: Int) -> [(name: String, shape: [Int], type: TensorType, source: TensorSource)] {
+        switch self {
+        case .plain(let producer):
+            return [(PrecomputedTable.tensorName, [rows, width], tableType, producer)]
+        case .compressed(_, let frames, let offsets):
+            let gguf = if case .ggml = tableType { true } else { false }
+            let offsetBytes = offsets.flatMap { value in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+            return [
+                (PrecomputedTable.frameOffsetsTensorName, [offsets.count], gguf ? .ggml(.i64) : .safetensors(.i64),
+                 .producer { try $0.write(offsetBytes) }),
+                (PrecomputedTable.framesTensorName, [frames.size], gguf ? .ggml(.i8) : .safetensors(.u8), .mapped(frames, offset: 0)),
+            ]
+        }
     }
 
     var compressedBytes: Int? {
