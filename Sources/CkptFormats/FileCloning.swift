@@ -4,14 +4,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Whole-file copies that avoid user space: a reflink (`FICLONE`) where the file system shares extents,
-/// else an in-kernel copy; a hard link only when asked, because it shares any later in-place edit.
+/// Whole-file copies that the CPU does not copy through user space: a reflink (`FICLONE`) where the file
+/// system shares extents; else, on a local block file system, a direct copy (cached pages written
+/// straight from the page cache, others moved by DMA, see `DirectCopy`); else an in-kernel copy
+/// (`copy_file_range`, which network file systems run on the server). A hard link only when asked,
+/// because it shares any later in-place edit.
 public enum FileCloning {
     /// How a file was copied.
     public enum Method: String, Sendable {
         case hardLink = "hard link"
         case reflink
-        case kernelCopy = "kernel copy"
+        case copy
     }
 
     /// Copies `source` to `destination` (which must not exist) and says how.
@@ -28,8 +31,8 @@ public enum FileCloning {
             try output.commitCloned(size: source.size)
             return .reflink
         }
-        try output.copy(from: source, offset: 0, count: source.size)
+        try output.copyDirect(from: source, offset: 0, count: source.size)
         try output.commit()
-        return .kernelCopy
+        return .copy
     }
 }

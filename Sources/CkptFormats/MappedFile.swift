@@ -95,5 +95,17 @@ public final class MappedFile: @unchecked Sendable {
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
+    /// Whether every page of `[offset, offset+count)` is in the page cache now (`mincore`), so reading
+    /// it costs a memory copy rather than a trip to the disk.
+    func isResident(offset: Int, count: Int) -> Bool {
+        guard let base, count > 0, offset >= 0, offset + count <= size else { return false }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page
+        let end = offset + count
+        var pages = [UInt8](repeating: 0, count: (end - start + page - 1) / page)
+        guard mincore(UnsafeMutableRawPointer(mutating: base + start), end - start, &pages) == 0 else { return false }
+        return pages.allSatisfy { $0 & 1 != 0 }
+    }
+
     static func errnoText() -> String { String(cString: strerror(errno)) }
 }

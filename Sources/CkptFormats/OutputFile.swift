@@ -18,6 +18,8 @@ public final class OutputFile {
     private var descriptor: Int32
     private var buffer: [UInt8] = []
     private var committed = false
+    /// A second descriptor with `O_DIRECT`, opened on the first direct copy; `-1` where refused.
+    private var directDescriptor: Int32?
     /// Bytes written so far (buffered ones included).
     public private(set) var position: Int = 0
     private static let bufferCapacity = 1 << 22
@@ -108,6 +110,53 @@ public final class OutputFile {
         position += count
     }
 
+    /// Appends `count` bytes of `file` from `offset` like `copy`, but writes the 4 KiB-aligned interior of
+    /// the range with `O_DIRECT` (see `DirectCopy`): the bytes skip this file's page cache and the CPU
+    /// copies them at most once. Falls back to `copy` off local block file systems, where `O_DIRECT` is
+    /// refused, or when the interior is shorter than `minimumBytes`.
+    public func copyDirect(
+        from file: MappedFile, offset: Int, count: Int, minimumBytes: Int = DirectCopy.minimumBytes,
+        pieceBytes: Int = DirectCopy.pieceBytes
+    ) throws(FormatError) {
+        let alignment = DirectCopy.alignment
+        let start = position
+        let interiorStart = (start + alignment - 1) / alignment * alignment
+        let interiorEnd = (start + count) / alignment * alignment
+        guard interiorEnd - interiorStart >= max(minimumBytes, 1), let direct = openDirect() else {
+            return try copy(from: file, offset: offset, count: count)
+        }
+        let head = interiorStart - start
+        try copy(from: file, offset: offset, count: head)
+        let copied = try DirectCopy.copy(
+            from: file, sourceOffset: offset + head, count: interiorEnd - interiorStart, to: direct,
+            destinationOffset: interiorStart, destinationPath: path, pieceBytes: pieceBytes)
+        if copied {
+            try seek(to: interiorEnd)
+            try copy(from: file, offset: offset + (interiorEnd - start), count: start + count - interiorEnd)
+        } else {
+            closeDirect()
+            try copy(from: file, offset: offset + head, count: count - head)
+        }
+    }
+
+    /// The `O_DIRECT` descriptor, opened on first use; nil off local block file systems or where
+    /// `O_DIRECT` is refused.
+    private func openDirect() -> Int32? {
+        if directDescriptor == nil {
+            let local = DirectCopy.isLocalBlockFileSystem(descriptor)
+            directDescriptor = (local ? DirectCopy.reopen(descriptor, flags: O_WRONLY) : nil) ?? -1
+        }
+        return directDescriptor.flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    /// Moves the write position to `offset` (after a direct copy wrote up to there through the other descriptor).
+    private func seek(to offset: Int) throws(FormatError) {
+        guard lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {
+            throw FormatError(file: path, "cannot seek: \(MappedFile.errnoText())")
+        }
+        position = offset
+    }
+
     /// Leaves `count` bytes to be filled by a `PositionedWriter` (they read as zeros until then).
     public func skip(_ count: Int) throws(FormatError) {
         try flush()
@@ -163,6 +212,7 @@ public final class OutputFile {
     /// Flushes, syncs and renames the temporary file to `path`.
     public func commit() throws(FormatError) {
         try flush()
+        closeDirect()
         guard fsync(descriptor) == 0 else {
             throw FormatError(file: path, "cannot sync: \(MappedFile.errnoText())")
         }
@@ -177,8 +227,14 @@ public final class OutputFile {
         PartialOutputs.shared.unregister(temporaryPath)
     }
 
+    private func closeDirect() {
+        if let direct = directDescriptor, direct >= 0 { close(direct) }
+        directDescriptor = -1
+    }
+
     /// Closes and deletes the temporary file; nothing is left at `path`.
     public func abandon() {
+        closeDirect()
         if descriptor >= 0 {
             close(descriptor)
             descriptor = -1

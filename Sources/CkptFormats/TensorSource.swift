@@ -10,16 +10,29 @@ public enum TensorSource {
 }
 
 /// Writes tensors one after the other (each followed by padding to `alignment`), copying mapped ones
-/// by the kernel and running producers concurrently into their own regions.
+/// with direct I/O (runs of tensors adjacent in their file as one range) and running producers
+/// concurrently into their own regions.
 func writeTensors(_ tensors: [(name: String, byteCount: Int, source: TensorSource)], alignment: Int, to output: OutputFile) throws {
     let group = DispatchGroup()
     let failures = ProducerFailures()
+    var run: (file: MappedFile, offset: Int, count: Int)?
+    func copyRun() throws {
+        guard let pending = run else { return }
+        run = nil
+        try output.copyDirect(from: pending.file, offset: pending.offset, count: pending.count)
+    }
     for tensor in tensors {
         switch tensor.source {
         case .mapped(let file, let offset):
             try file.checkUnchanged()
-            try output.copy(from: file, offset: offset, count: tensor.byteCount)
+            if let pending = run, pending.file === file, pending.offset + pending.count == offset {
+                run?.count += tensor.byteCount
+            } else {
+                try copyRun()
+                run = (file, offset, tensor.byteCount)
+            }
         case .producer(let produce):
+            try copyRun()
             let job = ProducerJob(
                 produce: produce, writer: try output.positionedWriter(), path: output.path, name: tensor.name,
                 expected: tensor.byteCount)
@@ -32,8 +45,12 @@ func writeTensors(_ tensors: [(name: String, byteCount: Int, source: TensorSourc
             thread.start()
             try output.skip(tensor.byteCount)
         }
-        try output.pad(to: alignment)
+        if tensor.byteCount % alignment != 0 {
+            try copyRun()
+            try output.pad(to: alignment)
+        }
     }
+    try copyRun()
     group.wait()
     if let error = failures.first { throw error }
 }

@@ -3,29 +3,6 @@ import CkptTestSupport
 import Foundation
 import Testing
 
-/// A small tmpfs mounted for the test (needs root, as CI has; skipped where mounting is not allowed).
-final class SmallDisk {
-    let url: URL
-
-    init?(bytes: Int) {
-        guard geteuid() == 0, let dir = try? makeTemporaryDirectory("small-disk") else { return nil }
-        url = dir
-        guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", dir.path]) else { return nil }
-    }
-
-    deinit { _ = Self.run("/bin/umount", [url.path]) }
-
-    private static func run(_ tool: String, _ arguments: [String]) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.standardError = Pipe()
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }
-}
-
 /// A full disk: one line naming the output, exit 2, and nothing left behind.
 @Suite struct DiskFullTests {
     @Test(arguments: ["llama/model.gguf", "gpt_neox/hf-f32"])
