@@ -13,51 +13,98 @@ extension OutputFile: ByteSink {}
 
 /// Writes into a region of an `OutputFile`'s temporary file through its own descriptor, at a fixed
 /// offset, so that a producer (the first-layer table) can fill its tensor while the main thread copies
-/// the others: the two never share a file position.
+/// the others: the two never share a file position. On a local block file system the whole 4 KiB
+/// blocks go out with `O_DIRECT` (see `DirectCopy`), so they skip the page cache; the partial blocks
+/// at both ends are written normally.
 public final class PositionedWriter: ByteSink {
     let path: String
     private var descriptor: Int32
+    private var direct: Int32?
+    /// The file offset of `buffer`'s first byte.
     private var offset: Int
-    private var buffer: [UInt8] = []
+    private let buffer: UnsafeMutableRawPointer
+    private var buffered = 0
     /// Bytes written so far.
     public private(set) var written = 0
     private static let bufferCapacity = 1 << 22
 
-    init(path: String, temporaryPath: String, offset: Int) throws(FormatError) {
+    init(path: String, file: Int32, offset: Int, direct allowed: Bool) throws(FormatError) {
         self.path = path
         self.offset = offset
-        descriptor = open(temporaryPath, O_WRONLY | O_CLOEXEC)
+        descriptor = DirectCopy.reopen(file, flags: O_WRONLY, direct: false) ?? -1
         guard descriptor >= 0 else { throw FormatError(file: path, "cannot reopen the temporary file: \(MappedFile.errnoText())") }
+        direct = allowed ? DirectCopy.reopen(file, flags: O_WRONLY, direct: true) : nil
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferCapacity, alignment: DirectCopy.alignment)
     }
 
     deinit {
-        if descriptor >= 0 { close(descriptor) }
+        closeDescriptors()
+        buffer.deallocate()
     }
 
     public func write(_ bytes: [UInt8]) throws(FormatError) {
-        buffer += bytes
-        written += bytes.count
-        if buffer.count >= Self.bufferCapacity { try flush() }
-    }
-
-    /// Writes out what is buffered and closes the descriptor.
-    public func finish() throws(FormatError) {
-        try flush()
-        close(descriptor)
-        descriptor = -1
-    }
-
-    private func flush() throws(FormatError) {
         var done = 0
-        while done < buffer.count {
-            let n = buffer.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, buffer.count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FormatError(file: path, "cannot write: \(errno == ENOSPC ? "disk full" : MappedFile.errnoText())")
+        while done < bytes.count {
+            let n = min(bytes.count - done, Self.bufferCapacity - buffered)
+            bytes.withUnsafeBytes { raw in (buffer + buffered).copyMemory(from: raw.baseAddress! + done, byteCount: n) }
+            buffered += n
+            done += n
+            if buffered == Self.bufferCapacity { try flush(final: false) }
+        }
+        written += bytes.count
+    }
+
+    /// Writes out what is buffered and closes the descriptors.
+    public func finish() throws(FormatError) {
+        try flush(final: true)
+        closeDescriptors()
+    }
+
+    /// Writes the buffer out; unless `final`, only up to the last 4 KiB boundary of the file when direct
+    /// writes are on, keeping the rest (moved to the buffer's start, which then sits on a boundary).
+    private func flush(final: Bool) throws(FormatError) {
+        let alignment = DirectCopy.alignment
+        var start = 0
+        if let direct, !final {
+            let head = min(buffered, (alignment - offset % alignment) % alignment)
+            try writeAll(descriptor, from: 0, count: head)
+            start = head
+            let blocks = (buffered - head) / alignment * alignment
+            if head == 0, blocks > 0 {
+                if try !writeAll(direct, from: 0, count: blocks, allowRefusal: true) {
+                    close(direct)
+                    self.direct = nil
+                    try writeAll(descriptor, from: 0, count: blocks)
+                }
+                start = blocks
             }
+        } else {
+            try writeAll(descriptor, from: 0, count: buffered)
+            start = buffered
+        }
+        offset += start
+        buffered -= start
+        if buffered > 0 { memmove(buffer, buffer + start, buffered) }
+    }
+
+    /// `pwrite`s `count` buffered bytes from `from` at their file offset; false if `O_DIRECT` was refused.
+    @discardableResult
+    private func writeAll(_ fd: Int32, from: Int, count: Int, allowRefusal: Bool = false) throws(FormatError) -> Bool {
+        var done = 0
+        while done < count {
+            let n = pwrite(fd, buffer + from + done, count - done, off_t(offset + from + done))
+            if n < 0, errno == EINTR { continue }
+            if n < 0, allowRefusal, errno == EINVAL, done == 0 { return false }
+            if n < 0 { throw FormatError(file: path, "cannot write: \(errno == ENOSPC ? "disk full" : MappedFile.errnoText())") }
             done += n
         }
-        offset += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        return true
+    }
+
+    private func closeDescriptors() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        if let direct { close(direct) }
+        direct = nil
     }
 }

@@ -169,7 +169,8 @@ public final class OutputFile {
     /// A writer for the region starting at the current position, on its own descriptor.
     public func positionedWriter() throws(FormatError) -> PositionedWriter {
         try flush()
-        return try PositionedWriter(path: path, temporaryPath: temporaryPath, offset: position)
+        return try PositionedWriter(
+            path: path, file: descriptor, offset: position, direct: DirectCopy.isLocalBlockFileSystem(descriptor))
     }
 
     /// Pads with zeros up to a multiple of `alignment`.

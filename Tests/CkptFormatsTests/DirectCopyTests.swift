@@ -70,6 +70,32 @@ import Testing
         try Self.copyAndCompare(directory: disk.url, source: source, prefix: 100, offset: 8, count: 700_000, cached: true)
     }
 
+    /// A producer's region written through `PositionedWriter` (whole blocks with `O_DIRECT` on ext4, all
+    /// buffered on tmpfs) holds exactly its bytes, from an unaligned start and in uneven pieces.
+    @Test(arguments: [false, true])
+    func positionedWriterKeepsEveryByte(onTmpfs: Bool) throws {
+        let disk = onTmpfs ? SmallDisk(bytes: 32 << 20) : nil
+        if onTmpfs, disk == nil { return }
+        let directory = try disk?.url ?? makeTemporaryDirectory("positioned-writer")
+        defer { if disk == nil { try? FileManager.default.removeItem(at: directory) } }
+        var generator = SplitMix64(seed: 11)
+        let region = (0..<(10 << 20) + 777).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let path = directory.appendingPathComponent("region.bin").path
+        let output = try OutputFile(path: path)
+        try output.write([UInt8](repeating: 9, count: 100))
+        let writer = try output.positionedWriter()
+        try output.skip(region.count)
+        try output.write([1, 2, 3])
+        for start in stride(from: 0, to: region.count, by: 1_000_003) {
+            try writer.write(Array(region[start..<min(region.count, start + 1_000_003)]))
+        }
+        try writer.finish()
+        #expect(writer.written == region.count)
+        try output.commit()
+        let written = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(written == [UInt8](repeating: 9, count: 100) + region + [1, 2, 3])
+    }
+
     /// A disk that fills during an `O_DIRECT` write: one error naming the output, nothing left behind.
     @Test func diskFullDuringDirectWriteLeavesNothing() throws {
         guard let disk = LoopExt4(megabytes: 8) else { return }
@@ -84,5 +110,45 @@ import Testing
         }
         output.abandon()
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path).filter { $0 != "lost+found" } == [])
+    }
+}
+
+/// The safetensors writer pads its header so that a large copied run keeps its source offset modulo
+/// 4 KiB (what lets a direct copy write it straight from the page cache); small files keep the
+/// reference writer's padding to 8.
+@Suite struct AlignedHeaderTests {
+    @Test(arguments: [100, 1_000, 3_000_000])
+    func largeRunKeepsItsSourceAlignment(elements: Int) throws {
+        let directory = try makeTemporaryDirectory("aligned-header")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var generator = SplitMix64(seed: 7)
+        let big = (0..<elements * 4).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let sourcePath = directory.appendingPathComponent("source.safetensors").path
+        let sourceFile = try OutputFile(path: sourcePath)
+        try SafetensorsWriter(metadata: nil, tensors: [
+            try .init(name: "a", dtype: .f32, shape: [10], source: .producer { try $0.write([UInt8](repeating: 1, count: 40)) }),
+            try .init(name: "b", dtype: .f32, shape: [elements], source: .producer { try $0.write(big) }),
+        ]).write(to: sourceFile)
+        try sourceFile.commit()
+        let source = try SafetensorsFile(try MappedFile(path: sourcePath))
+        let mapped = try MappedFile(path: sourcePath)
+        let b = source.tensors.first { $0.name == "b" }!
+        let outputPath = directory.appendingPathComponent("out.safetensors").path
+        let output = try OutputFile(path: outputPath)
+        try SafetensorsWriter(metadata: [("format", "pt")], tensors: [
+            try .init(name: "b", dtype: .f32, shape: [elements], source: .mapped(mapped, offset: source.dataOffset + b.begin)),
+            try .init(name: "c", dtype: .f32, shape: [3], source: .producer { try $0.write([UInt8](repeating: 2, count: 12)) }),
+        ]).write(to: output)
+        try output.commit()
+        let written = try SafetensorsFile(try MappedFile(path: outputPath))
+        #expect(written.headerLength % 8 == 0)
+        let large = elements * 4 >= DirectCopy.minimumBytes
+        #expect((written.dataOffset % 4096 == (source.dataOffset + b.begin) % 4096) == large)
+        let bytes = try MappedFile(path: outputPath)
+        let header = try bytes.bytes(at: 8, count: written.headerLength)
+        let trailingSpaces = header.reversed().prefix { $0 == UInt8(ascii: " ") }.count
+        #expect(large || trailingSpaces < 8)
+        let copied = try bytes.bytes(at: written.dataOffset + written.tensors.first { $0.name == "b" }!.begin, count: big.count)
+        #expect(Array(copied) == big)
     }
 }

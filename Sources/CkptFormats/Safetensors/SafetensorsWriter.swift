@@ -1,6 +1,8 @@
 /// Writes safetensors files as the reference writer does (FORMATS.md §3.3): compact JSON header with
 /// `__metadata__` first, tensors ordered by dtype (widest first) then name so every tensor is aligned
-/// to its element size, offsets contiguous from 0, header padded with spaces to a multiple of 8.
+/// to its element size, offsets contiguous from 0, header padded with spaces to a multiple of 8 — and,
+/// when a large run of tensors is copied from a source file, by up to 4 KiB more so that the run keeps
+/// its source offset modulo 4 KiB and is written straight from the page cache (`DirectCopy`).
 public struct SafetensorsWriter {
     /// A tensor to write.
     public struct Tensor {
@@ -53,10 +55,37 @@ public struct SafetensorsWriter {
             offset += tensor.byteCount
         }
         var json: [UInt8] = JSONValue.object(root).serializedBytes()
-        json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
+        json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding(jsonCount: json.count)))
         var out: [UInt8] = []
         appendLittleEndian(UInt64(json.count), to: &out)
         return out + json
+    }
+
+    /// Spaces after the JSON: to a multiple of 8, plus the multiple of 8 below 4096 that puts the largest
+    /// run of tensors adjacent in one source file at its source offset modulo 4096, when that run is big
+    /// enough for a direct copy and the two offsets agree modulo 8.
+    func padding(jsonCount: Int) -> Int {
+        let toEight = (8 - jsonCount % 8) % 8
+        var largest: (source: Int, destination: Int, count: Int)?
+        var run: (file: MappedFile, source: Int, destination: Int, count: Int)?
+        var offset = 0
+        for tensor in tensors {
+            if case .mapped(let file, let start) = tensor.source {
+                if let current = run, current.file === file, current.source + current.count == start {
+                    run?.count += tensor.byteCount
+                } else {
+                    run = (file, start, offset, tensor.byteCount)
+                }
+            } else {
+                run = nil
+            }
+            if let run, run.count > largest?.count ?? 0 { largest = (run.source, run.destination, run.count) }
+            offset += tensor.byteCount
+        }
+        let page = DirectCopy.alignment
+        guard let largest, largest.count >= DirectCopy.minimumBytes else { return toEight }
+        let aligning = ((largest.source - largest.destination - 8 - jsonCount) % page + page) % page
+        return (aligning - toEight) % 8 == 0 ? aligning : toEight
     }
 
     /// Writes the file to `output` (the caller commits it).
