@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),
         .target(name: "CkptCLI", dependencies: [
-            "CkptFormats", "CkptModels", "CkptEngine", "CkptPrecompute", "CkptKernels", "CkptCompression",
+            "CCkptSystem", "CkptFormats", "CkptModels", "CkptEngine", "CkptPrecompute", "CkptKernels", "CkptCompression",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ckpt", dependencies: ["CkptCLI"]),

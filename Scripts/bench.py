@@ -13,7 +13,8 @@ and prints the ratios the targets are stated in. --sweep runs the scaling table 
 Each trial measures (a), (c) and (d) back to back, so its ratios compare numbers taken minutes apart;
 --repeat N runs N trials and reports each and the median. --compress zstd adds a compressed conversion;
 --table-alone measures (b) again on a 2-layer checkpoint with the same table shapes (no big copy beside it);
---cold empties the page cache before cp and before convert (root only), so both read the input from disk.
+Before cp and before convert the input is read once (so both start with it cached); --cold instead empties
+the page cache (root only), so both read the input from disk.
 Usage: Scripts/bench [--model mistral|pythia|both] [--scale S] [--vocab V] [--layers N] [--repeat N]
                      [--compress zstd[:L]] [--table-alone] [--cold] [--sweep] [--skip-validate] [--keep] [--json FILE] [--work DIR]
 """
@@ -140,22 +141,27 @@ def timed(cmd):
 COLD = False
 
 
-def settle():
-    """Flushes dirty pages; with --cold also empties the page cache, so cp and convert both read from disk."""
+def settle(src):
+    """Flushes dirty pages, then puts cp and convert in the same state: the input read once into the page
+    cache (as far as RAM holds it), or with --cold the page cache emptied, so both read from disk."""
     subprocess.run(["sync"], check=True)
     if COLD:
         pathlib.Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return
+    for path in sorted(pathlib.Path(src).iterdir()):
+        with open(path, "rb") as f:
+            while f.read(64 << 20): pass
 
 
 def trial(model, cfg, src, copy, out, ckpt, extra=()):
     """One side-by-side measurement: numpy sgemm, cp (+sync), then ckpt convert on the same input."""
     gflops_numpy, table_flops = numpy_gemm(model, cfg)
-    settle()
+    settle(src)
     t = time.perf_counter(); subprocess.run(["cp", "-r", str(src), str(copy)], check=True); cp_seconds = time.perf_counter() - t
     subprocess.run(["sync"], check=True); cp_sync_seconds = time.perf_counter() - t
     shutil.rmtree(copy)
     shutil.rmtree(out, ignore_errors=True)
-    settle()
+    settle(src)
     wall, rss, stdout = timed([ckpt, "convert", str(src), str(out), "--precompute-first-layer", "--json", *extra])
     summary = json.loads(stdout)
     gemm_only = table_flops / gflops_numpy / 1e9

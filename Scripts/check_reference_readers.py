@@ -143,6 +143,57 @@ hf_case("falcon-40b")
 hf_case("llama-tied-llama3")
 hf_case("phi3", ("--keep-original",))
 
+def large_hf_case():
+    """A llama checkpoint written by the safetensors package whose FFN matrices (8.4 MB each) are copied
+    with ckpt's direct copy: safe_open reads the output (its header padded so the largest copied run keeps
+    its source offset modulo 4096) and every kept tensor is identical."""
+    from safetensors.numpy import save_file
+    label = "llama hf large tensors"
+    src = work / "large-hf"
+    src.mkdir(exist_ok=True)
+    config = json.loads((samples / "tiny/llama/hf-f32/config.json").read_text())
+    config["intermediate_size"] = 65_600
+    (src / "config.json").write_text(json.dumps(config))
+    d, ff, vocab, hd = config["hidden_size"], config["intermediate_size"], config["vocab_size"], config["head_dim"]
+    q, kv = config["num_attention_heads"] * hd, config["num_key_value_heads"] * hd
+    rng = np.random.default_rng(5)
+    tensors = {"model.embed_tokens.weight": (vocab, d), "model.norm.weight": (d,), "lm_head.weight": (vocab, d)}
+    for i in range(config["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        tensors |= {p + "input_layernorm.weight": (d,), p + "post_attention_layernorm.weight": (d,),
+                    p + "self_attn.q_proj.weight": (q, d), p + "self_attn.k_proj.weight": (kv, d),
+                    p + "self_attn.v_proj.weight": (kv, d), p + "self_attn.o_proj.weight": (d, q),
+                    p + "mlp.gate_proj.weight": (ff, d), p + "mlp.up_proj.weight": (ff, d), p + "mlp.down_proj.weight": (d, ff)}
+    save_file({k: (rng.standard_normal(v) * 0.05).astype(np.float32) for k, v in tensors.items()},
+              str(src / "model.safetensors"), metadata={"format": "pt"})
+    out = work / "large-hf-out"
+    subprocess.run([ckpt, "convert", str(src), str(out), "--precompute-first-layer", "--force"], check=True, capture_output=True)
+    header = lambda path: 8 + int.from_bytes(path.read_bytes()[:8], "little")
+    with safe_open(str(src / "model.safetensors"), "numpy") as a, safe_open(str(out / "model.safetensors"), "numpy") as b:
+        removed = set(json.loads((out / "config.json").read_text())["ckpt_precompute"]["removed_tensors"])
+        for name in a.keys():
+            if name not in removed:
+                check(f"{label}: {name} identical", name in b.keys() and np.array_equal(a.get_tensor(name), b.get_tensor(name)))
+    source_start, output_start = header(src / "model.safetensors"), header(out / "model.safetensors")
+    check(f"{label}: header padded to a multiple of 8", output_start % 8 == 0, f"{output_start}")
+    entries = lambda path: sorted((v["data_offsets"], k) for k, v in json.loads(
+        path.read_bytes()[8:header(path)]).items() if k != "__metadata__")
+    source = {k: offsets for offsets, k in entries(src / "model.safetensors")}
+    runs = []  # [source start, output start, bytes] of tensors adjacent in both files
+    for (begin, end), name in entries(out / "model.safetensors"):
+        if name not in source:
+            runs.append(None)
+        elif runs and runs[-1] and runs[-1][0] + runs[-1][2] == source[name][0]:
+            runs[-1][2] += end - begin
+        else:
+            runs.append([source[name][0], begin, end - begin])
+    largest = max((r for r in runs if r), key=lambda r: r[2])
+    check(f"{label}: largest copied run keeps its offset modulo 4096",
+          (source_start + largest[0]) % 4096 == (output_start + largest[1]) % 4096, f"{largest} {source_start} {output_start}")
+    run = subprocess.run([ckpt, "validate", str(src), str(out)], capture_output=True, text=True)
+    check(f"{label}: validate passes", run.returncode == 0, run.stdout[-300:] + run.stderr[-300:])
+
+
 def split_gguf_case(variant, max_tensors):
     """A split GGUF written by gguf-py's own GGUFWriter (split_max_tensors) converts into as many shards,
     each readable by GGUFReader, with split.* keys as gguf-py writes them and every kept tensor identical."""
@@ -179,6 +230,7 @@ def split_gguf_case(variant, max_tensors):
 
 
 split_gguf_case("llama", 6)
+large_hf_case()
 compressed_gguf_case("llama", "f32", 3)
 compressed_gguf_case("gpt_neox", "f16", 19)
 compressed_gguf_case("olmo2", "q8_0", 1)

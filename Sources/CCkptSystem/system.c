@@ -4,6 +4,9 @@
 #if defined(__linux__)
 #include <sys/vfs.h>
 #endif
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 int cckpt_o_direct_flag(void) {
 #if defined(O_DIRECT)
@@ -21,5 +24,12 @@ long cckpt_file_system_type(int descriptor) {
 #else
     (void)descriptor;
     return -1;
+#endif
+}
+
+void cckpt_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
 }

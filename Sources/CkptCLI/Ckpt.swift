@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCkptSystem
 import CkptFormats
 import CkptModels
 import Foundation
@@ -15,6 +16,7 @@ public struct Ckpt: ParsableCommand {
 
     /// Runs the command line; exit codes: 0 success, 1 validation failed, 2 bad input or usage.
     public static func main() {
+        cckpt_keep_freed_memory()
         do {
             var command = try parseAsRoot()
             try command.run()

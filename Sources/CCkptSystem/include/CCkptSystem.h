@@ -8,4 +8,10 @@ int cckpt_o_direct_flag(void);
 /// The file system type (statfs f_type magic) of the file open at `descriptor`, or -1 on error.
 long cckpt_file_system_type(int descriptor);
 
+/// Makes glibc's allocator keep freed blocks of up to 64 MiB (and up to 256 MiB free at the top of
+/// a heap) for reuse instead of handing them back to the kernel: the table workers allocate arrays of
+/// 1-6 MB for every chunk, and with glibc's adaptive defaults each came back as fresh pages to fault
+/// in and zero (half of a 7B conversion's system time). No effect on other C libraries.
+void cckpt_keep_freed_memory(void);
+
 #endif
