@@ -13,7 +13,7 @@ extension OutputFile: ByteSink {}
 
 /// Writes into a region of an `OutputFile`'s temporary file through its own descriptor, at a fixed
 /// offset, so that a producer (the first-layer table) can fill its tensor while the main thread copies
-/// the others: the two never share a file position. On a local block file system the whole 4 KiB
+/// the others: the two never share a file position. On a local block file system the whole aligned
 /// blocks go out with `O_DIRECT` (see `DirectCopy`), so they skip the page cache; the partial blocks
 /// at both ends are written normally.
 public final class PositionedWriter: ByteSink {
@@ -60,7 +60,7 @@ public final class PositionedWriter: ByteSink {
         closeDescriptors()
     }
 
-    /// Writes the buffer out; unless `final`, only up to the last 4 KiB boundary of the file when direct
+    /// Writes the buffer out; unless `final`, only up to the last `DirectCopy.alignment` boundary of the file when direct
     /// writes are on, keeping the rest (moved to the buffer's start, which then sits on a boundary).
     private func flush(final: Bool) throws(FormatError) {
         let alignment = DirectCopy.alignment

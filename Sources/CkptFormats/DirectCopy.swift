@@ -18,9 +18,10 @@ import Foundation
 /// and the table's GEMM needs every core. Measured on a 9.8 GB shard (`Scripts/bench_copy.py`).
 public enum DirectCopy {
     /// File offsets, lengths and buffer addresses of `O_DIRECT` transfers are multiples of this: the
-    /// largest logical block size in common use. A device needing more refuses the first write, and the
-    /// caller copies another way.
-    public static let alignment = 4096
+    /// largest logical block size in common use, or the page size if larger, so a direct write never
+    /// shares a page with the buffered writes of a region's partial ends. A device needing more refuses
+    /// the first write, and the caller copies another way.
+    public static let alignment = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
     /// Bytes per read and write.
     public static let pieceBytes = 32 << 20
     /// Pieces in flight: one being read while the other is written.

@@ -110,10 +110,10 @@ public final class OutputFile {
         position += count
     }
 
-    /// Appends `count` bytes of `file` from `offset` like `copy`, but writes the 4 KiB-aligned interior of
-    /// the range with `O_DIRECT` (see `DirectCopy`): the bytes skip this file's page cache and the CPU
-    /// copies them at most once. Falls back to `copy` off local block file systems, where `O_DIRECT` is
-    /// refused, or when the interior is shorter than `minimumBytes`.
+    /// Appends `count` bytes of `file` from `offset` like `copy`, but writes the range's whole blocks
+    /// (`DirectCopy.alignment`) with `O_DIRECT` (see `DirectCopy`): the bytes skip this file's page
+    /// cache and the CPU copies them at most once. Falls back to `copy` off local block file systems,
+    /// where `O_DIRECT` is refused, or when the whole blocks come to less than `minimumBytes`.
     public func copyDirect(
         from file: MappedFile, offset: Int, count: Int, minimumBytes: Int = DirectCopy.minimumBytes,
         pieceBytes: Int = DirectCopy.pieceBytes

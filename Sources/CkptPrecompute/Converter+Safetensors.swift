@@ -72,9 +72,9 @@ extension Converter {
         return written
     }
 
-    /// Keeps the source's sharding: a shard none of whose tensors change is cloned whole (reflink, else an
-    /// in-kernel copy; a hard link with `--link`); the others are rewritten, the table going where the
-    /// embedding was. Returns the files written.
+    /// Keeps the source's sharding: a shard none of whose tensors change is cloned whole (`FileCloning`:
+    /// reflink, else a direct or in-kernel copy; a hard link with `--link`); the others are rewritten, the
+    /// table going where the embedding was. Returns the files written.
     func writeShards(
         _ tensors: [SafetensorsWriter.Tensor], metadata: [(key: String, value: String)], index: SafetensorsIndex,
         removed: Set<String>, to staging: URL
@@ -85,8 +85,7 @@ extension Converter {
         var changed: Set<Int> = [embeddingFile]
         for name in removed { if let shard = shardOf[name] { changed.insert(shard) } }
         // Unchanged shards are cloned on their own thread while the changed ones (and the table) are
-        // written: an in-kernel copy keeps one core busy, and once the table is done the other core
-        // would otherwise sit idle. One thread per file: copies into one file serialize on its inode.
+        // written, keeping the disk busy with both while the cores compute the table.
         let clones = ShardClones(
             source.files.enumerated().filter { !changed.contains($0.offset) }.map { _, file in
                 (file, staging.appendingPathComponent(URL(fileURLWithPath: file.path).lastPathComponent).path)
