@@ -212,11 +212,7 @@ public final class OutputFile {
 
     /// Flushes, syncs and renames the temporary file to `path`.
     public func commit() throws(FormatError) {
-        try flush()
-        closeDirect()
-        guard fsync(descriptor) == 0 else {
-            throw FormatError(file: path, "cannot sync: \(MappedFile.errnoText())")
-        }
+        try sync()
         close(descriptor)
         descriptor = -1
         guard rename(temporaryPath, path) == 0 else {
@@ -226,6 +222,32 @@ public final class OutputFile {
         }
         committed = true
         PartialOutputs.shared.unregister(temporaryPath)
+    }
+
+    /// Commits `files` as one output: all are synced first, then renamed into place one after the other
+    /// (quick), each final path registered for removal on interrupt until the last is in place, so a
+    /// Ctrl-C leaves none of them rather than some. If a rename fails, those already in place are removed.
+    public static func commitAll(_ files: [OutputFile]) throws(FormatError) {
+        for file in files { try file.sync() }
+        for file in files { PartialOutputs.shared.register(file.path) }
+        defer { for file in files { PartialOutputs.shared.unregister(file.path) } }
+        for (index, file) in files.enumerated() {
+            do {
+                try file.commit()
+            } catch {
+                for committed in files[..<index] { unlink(committed.path) }
+                throw error
+            }
+        }
+    }
+
+    /// Writes out the buffer and syncs the file to disk.
+    private func sync() throws(FormatError) {
+        try flush()
+        closeDirect()
+        guard fsync(descriptor) == 0 else {
+            throw FormatError(file: path, "cannot sync: \(MappedFile.errnoText())")
+        }
     }
 
     private func closeDirect() {

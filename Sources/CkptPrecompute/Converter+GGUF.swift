@@ -54,19 +54,7 @@ extension Converter {
             try GGUFWriter(metadata: metadata, tensors: shards[index]).write(to: file)
             files.append(file)
         }
-        try commitAll(files)
+        try OutputFile.commitAll(files)
         return files.reduce(0) { $0 + $1.position }
-    }
-
-    /// Renames every shard into place; if one fails, the ones already renamed are removed again.
-    private func commitAll(_ files: [OutputFile]) throws {
-        for (index, file) in files.enumerated() {
-            do {
-                try file.commit()
-            } catch {
-                for committed in files[..<index] { unlink(committed.path) }
-                throw error
-            }
-        }
     }
 }
