@@ -1,7 +1,10 @@
+import CkptKernels
 import CkptModels
 
-/// One layer's Q, K, V projections in canonical form — `[out, in]` matrices per projection and their
-/// biases — whatever fused layout the checkpoint stores (ARCHITECTURES.md §1a).
+/// One layer's Q, K, V projections as `[in, out]` matrices (each checkpoint matrix transposed, the
+/// layout `GEMM.multiply` takes) and their biases, whatever fused layout the checkpoint stores
+/// (ARCHITECTURES.md §1a). The transposed matrices are kept with the layer's cached weights, so a cached
+/// layer is transposed (and a fused one split) once, not for every chunk of the table.
 struct AttentionWeights {
     var q: [Float]
     var k: [Float]
@@ -12,32 +15,41 @@ struct AttentionWeights {
 
     init(_ model: Engine, layer: Int) throws(ModelError) {
         let m = model.description
+        let d = m.hiddenSize
+        func transposed(
+            _ name: String, _ role: TensorRole, outputs: Int, _ canonical: () throws(ModelError) -> [Float]?
+        ) throws(ModelError) -> [Float] {
+            let values = try model.derived(layer: layer, key: "transposed.\(name)") { () throws(ModelError) in
+                try canonical().map { GEMM.transposed($0, rows: outputs, columns: d) }
+            }
+            guard let values else {
+                throw ModelError(file: model.model.checkpoint.path, "missing tensor \(model.model.names.name(role, layer: layer) ?? role.rawValue)")
+            }
+            return values
+        }
         if m.qkvLayout == .separate {
-            q = try model.required(.q, layer: layer)
-            k = try model.required(.k, layer: layer)
-            v = try model.required(.v, layer: layer)
+            q = try transposed("q", .q, outputs: m.qWidth) { () throws(ModelError) in try model.model.floats(.q, layer: layer) }
+            k = try transposed("k", .k, outputs: m.kvWidth) { () throws(ModelError) in try model.model.floats(.k, layer: layer) }
+            v = try transposed("v", .v, outputs: m.kvWidth) { () throws(ModelError) in try model.model.floats(.v, layer: layer) }
             qBias = try model.floats(.qBias, layer: layer)
             kBias = try model.floats(.kBias, layer: layer)
             vBias = try model.floats(.vBias, layer: layer)
             return
         }
-        // The split matrices are kept with the layer's weights (the fused one is decoded only to split
-        // it), so a cached layer is split once, not for every chunk of the table.
+        // The fused matrix is decoded only to split (and transpose) it.
         let rows = Self.rowOrder(m)
-        func part(_ name: String, _ role: TensorRole, _ indices: [Int], width: Int) throws(ModelError) -> [Float]? {
-            try model.derived(layer: layer, key: "\(role.rawValue).\(name)") { () throws(ModelError) in
-                try model.model.floats(role, layer: layer).map { Self.gather($0, rows: indices, width: width) }
-            }
+        func part(_ role: TensorRole, _ indices: [Int], width: Int) throws(ModelError) -> [Float]? {
+            try model.model.floats(role, layer: layer).map { Self.gather($0, rows: indices, width: width) }
         }
-        guard let q = try part("q", .qkv, rows.q, width: m.hiddenSize), let k = try part("k", .qkv, rows.k, width: m.hiddenSize),
-            let v = try part("v", .qkv, rows.v, width: m.hiddenSize)
-        else {
-            throw ModelError(file: model.model.checkpoint.path, "missing tensor \(model.model.names.name(.qkv, layer: layer) ?? "qkv")")
+        q = try transposed("q", .qkv, outputs: m.qWidth) { () throws(ModelError) in try part(.qkv, rows.q, width: d) }
+        k = try transposed("k", .qkv, outputs: m.kvWidth) { () throws(ModelError) in try part(.qkv, rows.k, width: d) }
+        v = try transposed("v", .qkv, outputs: m.kvWidth) { () throws(ModelError) in try part(.qkv, rows.v, width: d) }
+        func bias(_ name: String, _ indices: [Int]) throws(ModelError) -> [Float]? {
+            try model.derived(layer: layer, key: "qkvBias.\(name)") { () throws(ModelError) in try part(.qkvBias, indices, width: 1) }
         }
-        (self.q, self.k, self.v) = (q, k, v)
-        qBias = try part("q", .qkvBias, rows.q, width: 1)
-        kBias = try part("k", .qkvBias, rows.k, width: 1)
-        vBias = try part("v", .qkvBias, rows.v, width: 1)
+        qBias = try bias("q", rows.q)
+        kBias = try bias("k", rows.k)
+        vBias = try bias("v", rows.v)
     }
 
     /// For each output row of Q, then K, then V: its row in the fused tensor.

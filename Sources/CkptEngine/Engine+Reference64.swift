@@ -18,9 +18,9 @@ extension Engine {
         }
         let attnIn = m.normPlacement == .post ? x : try norm(x, .attnNorm, .attnNormBias, m.norm)
         let weights = try AttentionWeights(self, layer: 0)
-        var q = Self.linear64(attnIn, weights.q, weights.qBias)
-        var k = Self.linear64(attnIn, weights.k, weights.kBias)
-        let v0 = Self.linear64(attnIn, weights.v, weights.vBias)
+        var q = Self.linear64(attnIn, transposed: weights.q, weights.qBias)
+        var k = Self.linear64(attnIn, transposed: weights.k, weights.kBias)
+        let v0 = Self.linear64(attnIn, transposed: weights.v, weights.vBias)
         var v = v0
         if let clamp = m.qkvClamp.map(Double.init) {
             q = q.map { min(max($0, -clamp), clamp) }
@@ -116,6 +116,17 @@ extension Engine {
             for i in 0..<inputs { sum += Double(weight[o * inputs + i]) * x[i] }
             return sum
         }
+    }
+
+    /// `linear64` with the weight stored transposed, `(in, out)`; the same sums in the same order.
+    static func linear64(_ x: [Double], transposed weight: [Float], _ bias: [Float]?) -> [Double] {
+        let inputs = x.count
+        let outputs = weight.count / inputs
+        var out = (0..<outputs).map { o in bias.map { Double($0[o]) } ?? 0 }
+        for i in 0..<inputs {
+            for o in 0..<outputs { out[o] += Double(weight[i * outputs + o]) * x[i] }
+        }
+        return out
     }
 
     static func norm64(_ x: [Double], _ kind: ModelDescription.Norm, weight: [Double], bias: [Double]?) -> [Double] {

@@ -160,9 +160,9 @@ public struct Engine: Sendable {
     public func attentionInputs(_ h: [Float], rows n: Int, layer: Int) throws(ModelError) -> (q: [Float], k: [Float], v: [Float]) {
         let m = description
         let weights = try AttentionWeights(self, layer: layer)
-        var q = linear(h, rows: n, weights.q, bias: weights.qBias, outputs: m.qWidth)
-        var k = linear(h, rows: n, weights.k, bias: weights.kBias, outputs: m.kvWidth)
-        var v = linear(h, rows: n, weights.v, bias: weights.vBias, outputs: m.kvWidth)
+        var q = linear(h, rows: n, weights.q, bias: weights.qBias, outputs: m.qWidth, transposed: true)
+        var k = linear(h, rows: n, weights.k, bias: weights.kBias, outputs: m.kvWidth, transposed: true)
+        var v = linear(h, rows: n, weights.v, bias: weights.vBias, outputs: m.kvWidth, transposed: true)
         if let clamp = m.qkvClamp {
             for i in q.indices { q[i] = min(max(q[i], -clamp), clamp) }
             for i in k.indices { k[i] = min(max(k[i], -clamp), clamp) }
@@ -314,8 +314,9 @@ public struct Engine: Sendable {
 
     // MARK: - Small helpers
 
-    /// `x (rows, in) · Wᵀ + b` with `W (outputs, in)`.
-    func linear(_ x: [Float], rows: Int, _ weight: [Float], bias: [Float]?, outputs: Int) -> [Float] {
+    /// `x (rows, in) · Wᵀ + b` with `W (outputs, in)`, or stored transposed `(in, outputs)` when
+    /// `transposed` (`AttentionWeights`' layout).
+    func linear(_ x: [Float], rows: Int, _ weight: [Float], bias: [Float]?, outputs: Int, transposed: Bool = false) -> [Float] {
         let inputs = weight.count / max(outputs, 1)
         var out = [Float](repeating: 0, count: rows * outputs)
         if let bias {
@@ -324,9 +325,8 @@ public struct Engine: Sendable {
         x.withUnsafeBufferPointer { xp in
             weight.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
-                    GEMM.multiplyTransposed(
-                        xp.baseAddress!, wp.baseAddress!, into: op.baseAddress!, m: rows, n: outputs, k: inputs,
-                        accumulate: bias != nil)
+                    let product = transposed ? GEMM.multiply : GEMM.multiplyTransposed
+                    product(xp.baseAddress!, wp.baseAddress!, op.baseAddress!, rows, outputs, inputs, bias != nil)
                 }
             }
         }

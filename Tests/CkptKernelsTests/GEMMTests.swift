@@ -28,6 +28,24 @@ import Testing
         #expect(firstMismatch(c, expected.map { 2 * $0 }, atol: 1e-5, rtol: 1e-5) == nil)
     }
 
+    /// `transposed` is the exact transpose, and `A · transposed(B)` through `multiply` is the same
+    /// product as `multiplyTransposed(A, B)`.
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 65), (64, 96, 130)])
+    func multiplyMatchesThroughTheTranspose(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var generator = SplitMix64(seed: UInt64(m * 7 + n * 3 + k))
+        let a = (0..<(m * k)).map { _ in generator.nextFloat() }
+        let b = (0..<(n * k)).map { _ in generator.nextFloat() }
+        let bt = GEMM.transposed(b, rows: n, columns: k)
+        #expect(bt.count == b.count)
+        #expect((0..<n).allSatisfy { j in (0..<k).allSatisfy { p in bt[p * n + j] == b[j * k + p] } })
+        var viaTranspose = [Float](repeating: .nan, count: m * n)
+        var direct = [Float](repeating: .nan, count: m * n)
+        GEMM.multiply(a, bt, into: &viaTranspose, m: m, n: n, k: k)
+        GEMM.multiplyTransposed(a, b, into: &direct, m: m, n: n, k: k)
+        #expect(firstMismatch(viaTranspose, direct, atol: 1e-5, rtol: 1e-5) == nil)
+    }
+
     @Test func threadCountCanBeSet() {
         let before = GEMM.threadCount
         GEMM.threadCount = 1

@@ -60,9 +60,11 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         for line in ["====== KL divergence statistics ======", "Mean    KLD:", "Maximum KLD:", "99.9%   KLD:", "Median  KLD:",
                      " 0.1%   KLD:", "Minimum KLD:", "====== Token probability statistics ======", "Mean    Δp:", "RMS Δp    :",
-                     "Same top p: 100.000 ± 0.000 %", "NMSE:", "Essentially identical", "verdict: pass"] {
+                     "Same top p: 100.000 ± 0.000 %", "NMSE:", "verdict: pass"] {
             #expect(run.stdout.contains(line), "\(line)")
         }
+        // The table's rows and the engine's layer 0 run the same products: bit-identical here, or within 1e-6.
+        #expect(run.stdout.contains("Perfect match") || run.stdout.contains("Essentially identical"))
         #expect(run.stdout.contains("11 positions"))
     }
 
