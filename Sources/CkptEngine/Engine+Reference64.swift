@@ -123,8 +123,13 @@ extension Engine {
         let inputs = x.count
         let outputs = weight.count / inputs
         var out = (0..<outputs).map { o in bias.map { Double($0[o]) } ?? 0 }
-        for i in 0..<inputs {
-            for o in 0..<outputs { out[o] += Double(weight[i * outputs + o]) * x[i] }
+        out.withUnsafeMutableBufferPointer { sums in
+            weight.withUnsafeBufferPointer { w in
+                for i in 0..<inputs {
+                    let (xi, row) = (x[i], w.baseAddress! + i * outputs)
+                    for o in 0..<outputs { sums[o] += Double(row[o]) * xi }
+                }
+            }
         }
         return out
     }
