@@ -31,9 +31,9 @@ public final class PositionedWriter: ByteSink {
     init(path: String, file: Int32, offset: Int, direct allowed: Bool) throws(FormatError) {
         self.path = path
         self.offset = offset
-        descriptor = DirectCopy.reopen(file, flags: O_WRONLY, direct: false) ?? -1
-        guard descriptor >= 0 else { throw FormatError(file: path, "cannot reopen the temporary file: \(MappedFile.errnoText())") }
-        direct = allowed ? DirectCopy.reopen(file, flags: O_WRONLY, direct: true) : nil
+        descriptor = fcntl(file, F_DUPFD_CLOEXEC, 0)  // shares the file position, which `pwrite` never uses
+        guard descriptor >= 0 else { throw FormatError(file: path, "cannot duplicate the temporary file's descriptor: \(MappedFile.errnoText())") }
+        direct = allowed ? DirectCopy.reopen(file, flags: O_WRONLY) : nil
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferCapacity, alignment: DirectCopy.alignment)
     }
 
@@ -60,8 +60,9 @@ public final class PositionedWriter: ByteSink {
         closeDescriptors()
     }
 
-    /// Writes the buffer out; unless `final`, only up to the last `DirectCopy.alignment` boundary of the file when direct
-    /// writes are on, keeping the rest (moved to the buffer's start, which then sits on a boundary).
+    /// Writes the buffer out; unless `final`, with direct writes on, only up to the file's last
+    /// `DirectCopy.alignment` boundary, keeping the rest (moved to the buffer's start, which then sits
+    /// on a boundary).
     private func flush(final: Bool) throws(FormatError) {
         let alignment = DirectCopy.alignment
         var start = 0

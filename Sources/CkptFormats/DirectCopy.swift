@@ -35,16 +35,12 @@ public enum DirectCopy {
         return flag == 0 ? nil : flag
     }()
 
-    /// Opens another descriptor on `descriptor`'s file (through `/proc/self/fd`, so it is the same inode
-    /// even if the path was replaced), with `O_DIRECT` if `direct`; nil where that is refused (tmpfs
-    /// refuses `O_DIRECT`).
-    static func reopen(_ descriptor: Int32, flags: Int32, direct: Bool = true) -> Int32? {
-        var flags = flags | O_CLOEXEC
-        if direct {
-            guard let openFlag else { return nil }
-            flags |= openFlag
-        }
-        let fd = open("/proc/self/fd/\(descriptor)", flags)
+    /// Opens another descriptor on `descriptor`'s file with `O_DIRECT` (through `/proc/self/fd`, so it is
+    /// the same inode even if the path was replaced); nil where that is refused (tmpfs refuses `O_DIRECT`)
+    /// or `/proc` is missing, and the caller does without.
+    static func reopen(_ descriptor: Int32, flags: Int32) -> Int32? {
+        guard let openFlag else { return nil }
+        let fd = open("/proc/self/fd/\(descriptor)", flags | openFlag | O_CLOEXEC)
         return fd >= 0 ? fd : nil
     }
 

@@ -9,14 +9,7 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, accumulate: Bool = false
     ) {
-        guard m > 0, n > 0 else { return }
-        guard k > 0 else {
-            if !accumulate { c.update(repeating: 0, count: m * n) }
-            return
-        }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-            1, a, Int32(k), b, Int32(k), accumulate ? 1 : 0, c, Int32(n))
+        product(a, b, c, m: m, n: n, k: k, accumulate: accumulate, bTransposed: true)
     }
 
     /// `C (m,n) = A (m,k) · B` with `B` stored `(k,n)` row-major: a linear layer's weight transposed to
@@ -25,14 +18,21 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int, accumulate: Bool = false
     ) {
+        product(a, b, c, m: m, n: n, k: k, accumulate: accumulate, bTransposed: false)
+    }
+
+    private static func product(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, accumulate: Bool, bTransposed: Bool
+    ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
         cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-            1, a, Int32(k), b, Int32(n), accumulate ? 1 : 0, c, Int32(n))
+            CblasRowMajor, CblasNoTrans, bTransposed ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(k), b, Int32(bTransposed ? k : n), accumulate ? 1 : 0, c, Int32(n))
     }
 
     /// The `(columns, rows)` transpose of a `(rows, columns)` row-major matrix.
