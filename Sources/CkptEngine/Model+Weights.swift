@@ -13,7 +13,7 @@ extension Model {
         do {
             return try checkpoint.floats(of: tensor, rows: rows)
         } catch {
-            throw ModelError(file: error.file, error.subject.map { "\($0): " + error.problem } ?? error.problem)
+            throw ModelError(error)
         }
     }
 }

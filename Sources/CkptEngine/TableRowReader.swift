@@ -18,7 +18,9 @@ public final class TableRowReader {
     private let rowBytes: Int
     private let file: String
     private var cachedFrame = -1
+    /// The cached frame's rows, and the inflated bytes before unshuffling (both reused frame to frame).
     private var frame: [UInt8] = []
+    private var shuffled: [UInt8] = []
 
     /// A reader for `model`'s table; fails when the model has none or its frame index is inconsistent.
     public init(model: Model) throws(ModelError) {
@@ -58,7 +60,7 @@ public final class TableRowReader {
             }
             storage = .frames(blob: blob, offsets: offsets, compression: compression, zstd: try Zstd())
         } catch let error as FormatError {
-            throw ModelError(file: error.file, error.problem)
+            throw ModelError(error)
         } catch {
             throw ModelError(file: file, "\(error)")
         }
@@ -96,7 +98,7 @@ public final class TableRowReader {
                     }
                 }
             } catch let error as FormatError {
-                throw ModelError(file: error.file, error.problem)
+                throw ModelError(error)
             } catch {
                 throw ModelError(file: file, "\(error)")
             }
@@ -110,20 +112,21 @@ public final class TableRowReader {
     ) throws(ModelError) {
         let rows = min(compression.frameRows, vocab - index * compression.frameRows)
         let compressed = UnsafeRawBufferPointer(rebasing: blob[offsets[index]..<offsets[index + 1]])
-        var shuffled = [UInt8](repeating: 0, count: rows * rowBytes)
+        let size = rows * rowBytes
+        if frame.count != size { frame = [UInt8](repeating: 0, count: size) }
+        cachedFrame = -1
         do {
-            try shuffled.withUnsafeMutableBytes { out in try zstd.decompress(compressed, into: out) }
-        } catch {
-            cachedFrame = -1
-            throw ModelError(file: file, "frame \(index) of \(PrecomputedTable.framesTensorName): \(error)")
-        }
-        if compression.shufflePlanes > 1 {
-            frame = [UInt8](repeating: 0, count: shuffled.count)
-            shuffled.withUnsafeBytes { source in
-                frame.withUnsafeMutableBytes { ByteShuffle.unshuffle(source, planes: compression.shufflePlanes, into: $0) }
+            if compression.shufflePlanes > 1 {
+                if shuffled.count != size { shuffled = [UInt8](repeating: 0, count: size) }
+                try shuffled.withUnsafeMutableBytes { out in try zstd.decompress(compressed, into: out) }
+                shuffled.withUnsafeBytes { source in
+                    frame.withUnsafeMutableBytes { ByteShuffle.unshuffle(source, planes: compression.shufflePlanes, into: $0) }
+                }
+            } else {
+                try frame.withUnsafeMutableBytes { out in try zstd.decompress(compressed, into: out) }
             }
-        } else {
-            frame = shuffled
+        } catch {
+            throw ModelError(file: file, "frame \(index) of \(PrecomputedTable.framesTensorName): \(error)")
         }
         cachedFrame = index
     }

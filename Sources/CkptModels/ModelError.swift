@@ -13,3 +13,10 @@ public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String { "\(file): \(problem)" }
 }
+
+extension ModelError {
+    /// A format error met while using a checkpoint as a model, with the same file and text.
+    public init(_ error: FormatError) {
+        self.init(file: error.file, error.subject.map { "\($0): " + error.problem } ?? error.problem)
+    }
+}

@@ -58,6 +58,9 @@ public struct PrecomputedTable: Sendable, Equatable {
 
     public var rowWidth: Int { segmentWidths.reduce(0, +) }
 
+    /// The recorded `compression` field: "none" or "zstd".
+    public var compressionName: String { compression == nil ? "none" : "zstd" }
+
     /// The tensor holding the table's bytes: the plain table, or its zstd frames.
     public var tableTensor: String { compression == nil ? Self.tensorName : Self.framesTensorName }
 
@@ -96,7 +99,7 @@ public struct PrecomputedTable: Sendable, Equatable {
             GGUFKeyValue(p + "rope_dimensions", .uint32(UInt32(ropeDimensions))),
             GGUFKeyValue(p + "rope_theta", .float64(ropeTheta)),
             GGUFKeyValue(p + "table_dtype", .string(tableDType)),
-            GGUFKeyValue(p + "compression", .string(compression == nil ? "none" : "zstd")),
+            GGUFKeyValue(p + "compression", .string(compressionName)),
             GGUFKeyValue(p + "output_bias_folded", .bool(outputBiasFolded)),
             GGUFKeyValue(p + "removed_tensors", .array(GGUFArray(strings: removedTensors))),
             GGUFKeyValue(p + "source_fingerprint", .string(sourceFingerprint)),
@@ -120,7 +123,7 @@ public struct PrecomputedTable: Sendable, Equatable {
             ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })), ("rows", .number(JSONNumber(rows ?? 0))),
             ("rope_style", .string(ropeStyle)), ("rope_dimensions", .number(JSONNumber(ropeDimensions))),
             ("rope_theta", JSONNumber(exactly: ropeTheta).map(JSONValue.number) ?? .null),
-            ("table_dtype", .string(tableDType)), ("compression", .string(compression == nil ? "none" : "zstd")),
+            ("table_dtype", .string(tableDType)), ("compression", .string(compressionName)),
             ("output_bias_folded", .bool(outputBiasFolded)), ("removed_tensors", .array(removedTensors.map(JSONValue.string))),
             ("source_fingerprint", .string(sourceFingerprint)), ("tool_version", .string(toolVersion)),
             ("options", .string(options)),

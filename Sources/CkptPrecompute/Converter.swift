@@ -100,7 +100,7 @@ public struct Converter {
         let contents: TableContents
         if let compression {
             // The containers' headers need the compressed size before any tensor is written, so the
-            // frames go to a scratch file first and are then copied in by the kernel like the rest.
+            // frames go to a scratch file first and are then copied in like the other tensors.
             let scratch = try OutputFile(path: output + ".table-frames", overwrite: true)
             let offsets = try timer.measure { try table.write(to: scratch, compression: compression, progress: progress) }
             try scratch.flush()

@@ -4,13 +4,22 @@ import CkptTestSupport
 import Testing
 
 @Suite struct GEMMTests {
-    /// `C = A · Bᵀ` against a naive f64 loop, odd sizes so no kernel tile fits exactly.
-    @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 65), (64, 96, 130)])
-    func matchesNaiveProduct(_ shape: (Int, Int, Int)) {
+    /// Odd sizes so no kernel tile fits exactly.
+    static let shapes = [(1, 1, 1), (3, 5, 7), (17, 33, 65), (64, 96, 130)]
+
+    /// Pseudo-random `A (m,k)` and `B (n,k)` for `shape` `(m, n, k)`.
+    static func operands(_ shape: (Int, Int, Int)) -> (a: [Float], b: [Float]) {
         let (m, n, k) = shape
         var generator = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
         let a = (0..<(m * k)).map { _ in generator.nextFloat() }
-        let b = (0..<(n * k)).map { _ in generator.nextFloat() }
+        return (a, (0..<(n * k)).map { _ in generator.nextFloat() })
+    }
+
+    /// `C = A · Bᵀ` against a naive f64 loop.
+    @Test(arguments: shapes)
+    func matchesNaiveProduct(_ shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let (a, b) = Self.operands(shape)
         var c = [Float](repeating: .nan, count: m * n)
         GEMM.multiplyTransposed(a, b, into: &c, m: m, n: n, k: k)
         var expected = [Float](repeating: 0, count: m * n)
@@ -30,12 +39,10 @@ import Testing
 
     /// `transposed` is the exact transpose, and `A · transposed(B)` through `multiply` is the same
     /// product as `multiplyTransposed(A, B)`.
-    @Test(arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 65), (64, 96, 130)])
+    @Test(arguments: shapes)
     func multiplyMatchesThroughTheTranspose(_ shape: (Int, Int, Int)) {
         let (m, n, k) = shape
-        var generator = SplitMix64(seed: UInt64(m * 7 + n * 3 + k))
-        let a = (0..<(m * k)).map { _ in generator.nextFloat() }
-        let b = (0..<(n * k)).map { _ in generator.nextFloat() }
+        let (a, b) = Self.operands(shape)
         let bt = GEMM.transposed(b, rows: n, columns: k)
         #expect(bt.count == b.count)
         #expect((0..<n).allSatisfy { j in (0..<k).allSatisfy { p in bt[p * n + j] == b[j * k + p] } })
