@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "CkptFormats", dependencies: ["CCkptSystem"]),
         .target(name: "CkptModels", dependencies: ["CkptFormats"]),
         .target(name: "CkptEngine", dependencies: ["CkptFormats", "CkptModels", "CkptKernels", "CkptCompression"]),
-        .target(name: "CkptPrecompute", dependencies: ["CkptFormats", "CkptModels", "CkptEngine", "CkptKernels", "CkptCompression"]),
+        .target(name: "CkptPrecompute", dependencies: ["CCkptSystem", "CkptFormats", "CkptModels", "CkptEngine", "CkptKernels", "CkptCompression"]),
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),
         .target(name: "CkptCLI", dependencies: [

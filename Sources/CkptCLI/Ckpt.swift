@@ -4,7 +4,7 @@ import CkptFormats
 import CkptModels
 import Foundation
 
-/// The `ckpt` command: subcommands per ../shared/DESIGN.md.
+/// The `ckpt` command and its subcommands.
 public struct Ckpt: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ckpt",
@@ -14,32 +14,58 @@ public struct Ckpt: ParsableCommand {
 
     public init() {}
 
-    /// Runs the command line; exit codes: 0 success, 1 validation failed, 2 bad input or usage.
+    /// Runs the command line; exit codes: 0 success, 1 validation failed, 2 bad input or usage, which
+    /// always prints exactly one line `ckpt: error: …` on stderr.
     public static func main() {
         cckpt_keep_freed_memory()
+        Interrupts.install()
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try parseAsRoot()
+            try checkHelpTopic(arguments)
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as FormatError {
-            exitWithMessage("ckpt: error: \(error)", code: 2)
+            exitWithError("\(error)")
         } catch let error as ModelError {
-            exitWithMessage("ckpt: error: \(error)", code: 2)
+            exitWithError("\(error)")
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                print(message)
+            if exitCode(for: error) == .success {
+                // --help, --version: the full text on stdout.
+                print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            exitWithMessage(message, code: 2)
+            exitWithError(UsageMessage.oneLine(message(for: error), arguments: arguments))
         }
     }
 
-    static func exitWithMessage(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-        Foundation.exit(code)
+    /// `ckpt help TOPIC` for a TOPIC that is no subcommand is an error, not the root help.
+    static func checkHelpTopic(_ arguments: [String]) throws {
+        guard arguments.first == "help", arguments.count > 1 else { return }
+        let names = configuration.subcommands.map { $0._commandName }
+        guard names.contains(arguments[1]) else {
+            throw ValidationError("no command '\(arguments[1])' (commands: \(names.joined(separator: ", ")))")
+        }
+    }
+
+    static func exitWithError(_ problem: String) -> Never {
+        FileHandle.standardError.write(Data(("ckpt: error: " + problem + "\n").utf8))
+        Foundation.exit(2)
+    }
+}
+
+/// Argument-parser's messages, reworded to the tool's one-line form.
+enum UsageMessage {
+    /// One line: the parser's message with its lines joined, `Error: ` dropped, and a pointer to the
+    /// command's help.
+    static func oneLine(_ message: String, arguments: [String]) -> String {
+        var text = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        if let first = text.first, first.isUppercase { text = first.lowercased() + text.dropFirst() }
+        let command = Ckpt.configuration.subcommands.map { $0._commandName }.first { arguments.first == $0 }
+        return text + " (see 'ckpt " + (command.map { $0 + " " } ?? "") + "--help')"
     }
 }
 

@@ -21,10 +21,10 @@ struct Convert: ParsableCommand {
     @Option(help: "Table storage: auto (the embedding's float type, f16 when quantized), f32, f16, bf16, q8_0 (GGUF).")
     var tableDtype: ConversionOptions.TableType = .auto
 
-    @Option(help: "Compress the table into zstd frames of whole rows: zstd[:LEVEL] (level -100…22, default 3).")
+    @Option(help: "Compress the table into zstd frames of whole rows: zstd[:LEVEL] (level -100 to 22, default 3).")
     var compress: String?
 
-    @Option(help: "Threads for the table (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for the table (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Replace OUTPUT if it exists.")
@@ -61,6 +61,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
+        Interrupts.setSubject(output)
         var options = ConversionOptions(threads: threads)
         options.tableType = tableDtype
         options.overwrite = force
@@ -81,8 +82,6 @@ struct Convert: ParsableCommand {
             }
             return
         }
-        let interrupt = InterruptCleanup(output: output)
-        defer { interrupt.cancel() }
         let showProgress = isatty(2) != 0 && !json
         let summary = try converter.run { done, total in
             if showProgress { FileHandle.standardError.write(Data("\rtable: \(done)/\(total) rows".utf8)) }
@@ -115,28 +114,3 @@ struct Convert: ParsableCommand {
 }
 
 extension ConversionOptions.TableType: ExpressibleByArgument {}
-
-/// On Ctrl-C (or SIGTERM): delete the partial output, say so in one line, exit 2.
-final class InterruptCleanup {
-    private var sources: [DispatchSourceSignal] = []
-
-    init(output: String) {
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                PartialOutputs.shared.removeAll()
-                FileHandle.standardError.write(Data("\nckpt: error: \(output): interrupted; the partial output was removed\n".utf8))
-                exit(2)
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
-    }
-}

@@ -60,7 +60,7 @@ public struct Engine: Sendable {
     public func logits(sequences: [[Int]]) throws(ModelError) -> [[Float]] {
         let m = description
         for token in sequences.joined() where token < 0 || token >= m.vocabSize {
-            throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary 0..<\(m.vocabSize)")
+            throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary, 0 to \(m.vocabSize - 1)")
         }
         let engine = cache == nil && sequences.count > 1 ? Engine(model: model, cache: WeightCache(policy: .currentLayer)) : self
         let positions = sequences.map { Array(0..<$0.count) }

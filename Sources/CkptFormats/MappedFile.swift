@@ -62,7 +62,7 @@ public final class MappedFile: @unchecked Sendable {
         let (end, overflow) = offset.addingReportingOverflow(count)
         guard !overflow, end <= size else {
             throw FormatError(
-                file: path, "range \(offset)..<\(overflow ? Int.max : end) is past the end of the \(size)-byte file")
+                file: path, "bytes \(offset) to \(overflow ? Int.max : end - 1) are past the end of the \(size)-byte file")
         }
         guard count > 0, let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + offset, count: count)
@@ -107,5 +107,6 @@ public final class MappedFile: @unchecked Sendable {
         return pages.allSatisfy { $0 & 1 != 0 }
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    /// The text of the current `errno`, e.g. "No such file or directory".
+    public static func errnoText() -> String { String(cString: strerror(errno)) }
 }

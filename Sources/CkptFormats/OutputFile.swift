@@ -273,18 +273,28 @@ public final class PartialOutputs: @unchecked Sendable {
     private let lock = NSLock()
     private var paths: Set<String> = []
     private var directories: Set<String> = []
+    /// Set by `interrupt()`: from then on whatever is registered is deleted at once.
+    private var interrupted = false
 
-    func register(_ path: String) { lock.withLock { _ = paths.insert(path) } }
+    func register(_ path: String) {
+        lock.withLock { if interrupted { unlink(path) } else { paths.insert(path) } }
+    }
     func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
 
     /// A temporary directory being filled (deleted with everything in it on interrupt).
-    public func registerDirectory(_ path: String) { lock.withLock { _ = directories.insert(path) } }
+    public func registerDirectory(_ path: String) {
+        lock.withLock {
+            if interrupted { try? FileManager.default.removeItem(atPath: path) } else { directories.insert(path) }
+        }
+    }
     public func unregisterDirectory(_ path: String) { lock.withLock { _ = directories.remove(path) } }
 
-    /// Deletes every registered temporary file and directory; returns how many there were.
+    /// Deletes every registered temporary file and directory, and any registered later (the process
+    /// is about to exit; workers may still be starting files). Returns how many there were.
     @discardableResult
-    public func removeAll() -> Int {
+    public func interrupt() -> Int {
         lock.withLock {
+            interrupted = true
             for path in paths { unlink(path) }
             for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
             defer {

@@ -89,7 +89,7 @@ public struct ConfigReader: Sendable {
             guard let (value, name) = lookup(key) else { continue }
             guard let integer = value.integer else { throw ModelError(file: file, "\(name) must be an integer") }
             guard range.contains(integer) else {
-                throw ModelError(file: file, "\(name) is \(integer), outside \(range.lowerBound)...\(range.upperBound)")
+                throw ModelError(file: file, "\(name) is \(integer), outside \(range.lowerBound) to \(range.upperBound)")
             }
             return integer
         }

@@ -1,3 +1,4 @@
+import CCkptSystem
 import CkptFormats
 import CkptModels
 import Foundation
@@ -64,11 +65,7 @@ extension Converter {
         let written = try names.reduce(0) { total, name in
             total + ((try manager.attributesOfItem(atPath: staging.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
         }
-        if manager.fileExists(atPath: output) {
-            guard options.overwrite else { throw FormatError(file: output, "already exists (use --force to replace it)") }
-            try manager.removeItem(atPath: output)
-        }
-        try manager.moveItem(at: staging, to: destination)
+        try replaceDirectory(output, with: staging.path)
         return written
     }
 
@@ -122,12 +119,35 @@ extension Converter {
         let directory = source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? URL(fileURLWithPath: input).deletingLastPathComponent()
         let contents = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
-        return contents.filter { url in
-            let name = url.lastPathComponent
-            return name.hasPrefix("tokenizer") || name.hasPrefix("special_tokens_map") || name.hasPrefix("generation_config")
-                || name.hasPrefix("vocab") || name.hasPrefix("merges") || name.hasPrefix("chat_template")
-                || name == "added_tokens.json"
+        return contents.filter { OutputTarget.isSideFile($0.lastPathComponent) }
+    }
+
+    /// Puts the finished directory `staging` at `output`. What is there (checked again: empty, or a
+    /// previous ckpt output with `--force`) stays whole until the swap: the two are exchanged
+    /// atomically where the file system can, else the old one is renamed aside first; then the old one,
+    /// now under the staging name (removed on interrupt), is deleted.
+    func replaceDirectory(_ output: String, with staging: String) throws {
+        var info = stat()
+        guard lstat(output, &info) == 0 else {
+            guard rename(staging, output) == 0 else {
+                throw FormatError(file: output, "cannot rename the finished directory into place: \(MappedFile.errnoText())")
+            }
+            return
         }
+        try OutputTarget.checkReplaceableDirectory(output, overwrite: options.overwrite)
+        if cckpt_exchange_paths(staging, output) != 0 {
+            let aside = staging + "-previous"
+            guard rename(output, aside) == 0 else {
+                throw FormatError(file: output, "cannot move the previous output aside: \(MappedFile.errnoText())")
+            }
+            guard rename(staging, output) == 0 else {
+                let text = MappedFile.errnoText()
+                rename(aside, output)
+                throw FormatError(file: output, "cannot rename the finished directory into place: \(text)")
+            }
+            rename(aside, staging)
+        }
+        try? FileManager.default.removeItem(atPath: staging)
     }
 }
 

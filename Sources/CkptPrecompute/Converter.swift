@@ -23,13 +23,28 @@ public struct Converter {
         guard model.table == nil else {
             throw FormatError(file: input, "already converted: it holds a precomputed first-layer table")
         }
-        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-        let inputs = Set(([input] + source.files.map(\.path)).map(resolved))
-        for path in outputPaths {
-            guard !inputs.contains(resolved(path)) else { throw FormatError(file: path, "output would overwrite the input") }
-            if !options.overwrite, FileManager.default.fileExists(atPath: path) {
-                throw FormatError(file: path, "already exists (use --force to replace it)")
-            }
+        try OutputTarget(
+            container: source.format == .gguf ? .ggufFile : .directory,
+            inputs: [input] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? []),
+            overwrite: options.overwrite
+        ).check(outputPaths)
+        _ = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embeddingType(), path: output)
+        try checkTableRows()
+    }
+
+    /// The input embedding's storage type.
+    func embeddingType() throws(FormatError) -> TensorType {
+        guard let embedding = model.tensor(.embedding) else { throw FormatError(file: input, "missing the input embedding") }
+        return embedding.type
+    }
+
+    /// Table rows must be whole blocks of the table's storage type (Q8_0: 32 values).
+    func checkTableRows() throws(FormatError) {
+        let type = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embeddingType(), path: output)
+        let m = description
+        let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        guard type.byteCount(elements: m.vocabSize * width) != nil, type.byteCount(elements: width) != nil else {
+            throw FormatError(file: output, "table rows of \(width) values are not whole \(type.name) blocks")
         }
     }
 
@@ -74,15 +89,11 @@ public struct Converter {
     /// Converts; `progress(rows, total)` is called as table rows are written.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {
         let start = Date()
-        guard let embedding = model.tensor(.embedding) else {
-            throw FormatError(file: input, "missing the input embedding")
-        }
+        let embedding = model.tensor(.embedding)!
         let tableType = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embedding.type, path: output)
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
-        guard let tableBytes = tableType.byteCount(elements: m.vocabSize * width), tableType.byteCount(elements: width) != nil else {
-            throw FormatError(file: output, "table rows of \(width) values are not whole \(tableType.name) blocks")
-        }
+        let tableBytes = tableType.byteCount(elements: m.vocabSize * width)!
         let timer = TableTimer()
         let table = FirstLayerTable(
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),

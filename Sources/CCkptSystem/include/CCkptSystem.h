@@ -14,4 +14,13 @@ long cckpt_file_system_type(int descriptor);
 /// in and zero (half of a 7B conversion's system time). No effect on other C libraries.
 void cckpt_keep_freed_memory(void);
 
+/// Routes SIGINT and SIGTERM to a pipe: the handler only writes the signal number (one byte) to it,
+/// which is async-signal-safe, so a thread blocked on the returned read end can clean up at once,
+/// whatever the other threads are doing. Returns the read descriptor, or -1 on error.
+int cckpt_route_interrupts_to_pipe(void);
+
+/// Atomically swaps what two paths name (`renameat2` with `RENAME_EXCHANGE`): 0 on success, else -1
+/// with errno set (ENOSYS where the platform has no such call, EINVAL where the file system refuses).
+int cckpt_exchange_paths(const char *first, const char *second);
+
 #endif
