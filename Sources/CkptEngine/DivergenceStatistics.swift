@@ -130,7 +130,7 @@ public struct DivergenceStatistics: Sendable {
     private func f(_ format: String, _ value: Double) -> String { String(format: format, value) }
 
     /// llama-perplexity's mean and its uncertainty (0 for fewer than 11 values).
-    static func meanAndUncertainty(_ values: [Double]) -> (Double, Double) {
+    public static func meanAndUncertainty(_ values: [Double]) -> (Double, Double) {
         guard !values.isEmpty else { return (0, 0) }
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n

@@ -56,8 +56,12 @@ public struct Engine: Sendable {
     }
 
     /// Logits of several independent sequences, run layer by layer so that each layer's weights are
-    /// decoded once for all of them (and only one layer's are held at a time).
-    public func logits(sequences: [[Int]]) throws(ModelError) -> [[Float]] {
+    /// decoded once for all of them (and only one layer's are held at a time). `storeLayerZero`, when
+    /// given, passes layer 0's computed token-local part (of `count` tokens) through what storing it in
+    /// a table does to it, so that an original model yields what a correct conversion should.
+    public func logits(
+        sequences: [[Int]], storeLayerZero: ((_ local: TokenLocal, _ count: Int) throws(ModelError) -> TokenLocal)? = nil
+    ) throws(ModelError) -> [[Float]] {
         let m = description
         for token in sequences.joined() where token < 0 || token >= m.vocabSize {
             throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary, 0 to \(m.vocabSize - 1)")
@@ -66,11 +70,12 @@ public struct Engine: Sendable {
         let positions = sequences.map { Array(0..<$0.count) }
         var states: [[Float]] = []
         for (tokens, position) in zip(sequences, positions) {
-            let local: TokenLocal
+            var local: TokenLocal
             if let table = model.table {
                 local = try table.rows(tokens, of: model)
             } else {
                 local = try engine.tokenLocal(layer: 0, x: engine.embed(tokens))
+                if let storeLayerZero { local = try storeLayerZero(local, tokens.count) }
             }
             states.append(try engine.finishBlock(layer: 0, local, positions: position))
         }

@@ -18,18 +18,7 @@ struct FirstLayerTable {
 
     /// The f32 rows for `tokens`, row-major `(tokens.count, width)`.
     func rows(_ tokens: Range<Int>) throws(ModelError) -> [Float] {
-        let m = description
-        let local = try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens)))
-        let (d, q, kv) = (m.hiddenSize, m.qWidth, m.kvWidth)
-        var out = [Float]()
-        out.reserveCapacity(tokens.count * width)
-        for r in 0..<tokens.count {
-            out += local.residual[(r * d)..<((r + 1) * d)]
-            out += local.q[(r * q)..<((r + 1) * q)]
-            out += local.k[(r * kv)..<((r + 1) * kv)]
-            out += local.v[(r * kv)..<((r + 1) * kv)]
-        }
-        return out
+        try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens))).tableRows(count: tokens.count)
     }
 
     /// Multiply-adds ×2 of one table: the Q/K/V projections, and for parallel blocks the FFN (and router).
