@@ -2,8 +2,9 @@ import ArgumentParser
 import CkptEngine
 import CkptFormats
 import CkptModels
+import Foundation
 
-/// `ckpt logits MODEL --tokens 1,2,3 --out FILE.npy`.
+/// `ckpt logits MODEL --tokens 1,2,3 --out FILE.npy [--force]`.
 struct Logits: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the reference engine on one token sequence and write float32 logits [n_tokens, vocab] as .npy.")
@@ -17,10 +18,19 @@ struct Logits: ParsableCommand {
     @Option(help: "Where to write the logits (.npy, v1.0, <f4, C order).")
     var out: String
 
+    @Flag(help: "Replace OUT if it exists.")
+    var force = false
+
     func run() throws {
+        Interrupts.setSubject(out)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+            guard !isDirectory.boolValue else { throw FormatError(file: out, "is a directory; --out names the .npy file to write") }
+            guard force else { throw FormatError(file: out, "already exists (use --force to replace it)") }
+        }
         let engine = Engine(model: try Model(Checkpoint.open(model)))
         let logits = try engine.logits(tokens: tokens.ids)
-        try NumpyArray(shape: [tokens.ids.count, engine.model.description.vocabSize], values: logits).write(to: out)
+        try NumpyArray(shape: [tokens.ids.count, engine.model.description.vocabSize], values: logits).write(to: out, overwrite: force)
     }
 }
 

@@ -5,8 +5,8 @@ import Foundation
 import Testing
 
 @Suite struct ModelDescriptionTests {
-    func describe(_ json: String) throws(ModelError) -> ModelDescription {
-        let object = try! JSONParser().parse(Array(json.utf8)).object!
+    func describe(_ json: String) throws -> ModelDescription {
+        let object = try #require(try JSONParser().parse(Array(json.utf8)).object, "test config is not a JSON object")
         return try ModelDescription.huggingFace(ConfigReader(config: object, file: "config.json"))
     }
 
@@ -54,11 +54,11 @@ import Testing
         (#"{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":-1}"#, "vocab_size is -1, outside"),
         (#"{"model_type":"falcon","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"alibi":true}"#, "ALiBi"),
     ])
-    func rejectsWithAReason(_ json: String, _ fragment: String) {
+    func rejectsWithAReason(_ json: String, _ fragment: String) throws {
         do {
             _ = try describe(json)
             Issue.record("accepted \(json)")
-        } catch {
+        } catch let error as ModelError {
             #expect(error.description.contains(fragment), "\(error)")
             #expect(error.description.hasPrefix("config.json: "))
         }
@@ -66,6 +66,7 @@ import Testing
 
     @Test func missingAndMisshapedTensorsAreNamed() throws {
         let dir = try makeTemporaryDirectory("model-check")
+        defer { removeTemporaryDirectory(dir) }
         let source = Samples.url("tiny/llama/hf-f32")
         let input = try Checkpoint.open(source.path)
         try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
@@ -123,7 +124,7 @@ import Testing
         #expect(throws: ModelError(file: "m.gguf", "llama.block_count must be an integer")) {
             try describe([base[0], GGUFKeyValue("llama.block_count", .string("2")), base[2]])
         }
-        #expect(throws: ModelError(file: "m.gguf", "llama.attention.head_count is 0, outside 1...65536")) {
+        #expect(throws: ModelError(file: "m.gguf", "llama.attention.head_count is 0, outside 1 to 65536")) {
             try describe([base[0], base[1], GGUFKeyValue("llama.attention.head_count", .uint32(0))])
         }
         #expect(throws: ModelError(file: "m.gguf", "llama.rope.freq_base must be a finite number")) {

@@ -16,7 +16,8 @@ void cckpt_keep_freed_memory(void);
 
 /// Routes SIGINT and SIGTERM to a pipe: the handler only writes the signal number (one byte) to it,
 /// which is async-signal-safe, so a thread blocked on the returned read end can clean up at once,
-/// whatever the other threads are doing. Returns the read descriptor, or -1 on error.
+/// whatever the other threads are doing. Unblocks both on the calling thread (call it before starting
+/// others). Returns the read descriptor, or -1 on error.
 int cckpt_route_interrupts_to_pipe(void);
 
 /// Atomically swaps what two paths name (`renameat2` with `RENAME_EXCHANGE`): 0 on success, else -1
