@@ -5,9 +5,10 @@ import Testing
 
 /// A full disk: one line naming the output, exit 2, and nothing left behind.
 @Suite struct DiskFullTests {
-    @Test(arguments: ["llama/model.gguf", "gpt_neox/hf-f32"])
+    @Test(.requiresTmpfs, arguments: ["llama/model.gguf", "gpt_neox/hf-f32"])
     func conversionThatCannotFitIsRefusedUpFront(_ source: String) throws {
-        guard let disk = SmallDisk(bytes: 64 << 10) else { return }
+        let disk = try #require(SmallDisk(bytes: 64 << 10))
+        defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
         let output = disk.url.appendingPathComponent(source.hasSuffix(".gguf") ? "out.gguf" : "out").path
         let run = try runCkpt(["convert", Samples.url("tiny/\(source)").path, output, "--precompute-first-layer"])
         #expect(run.status == 2)
@@ -17,8 +18,9 @@ import Testing
     }
 
     /// When the disk fills during the write, the error says so and the temporary file is gone.
-    @Test func writeThatRunsOutOfSpaceLeavesNothing() throws {
-        guard let disk = SmallDisk(bytes: 64 << 10) else { return }
+    @Test(.requiresTmpfs) func writeThatRunsOutOfSpaceLeavesNothing() throws {
+        let disk = try #require(SmallDisk(bytes: 64 << 10))
+        defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
         let path = disk.url.appendingPathComponent("big.bin").path
         let file = try OutputFile(path: path)
         #expect(throws: FormatError(file: path, "cannot write: disk full")) {

@@ -46,6 +46,7 @@ import Testing
     @Test(arguments: HostileInputs.gguf + HostileInputs.safetensors)
     func hostileInputExitsWithCode2AndOneLine(_ input: HostileInput) throws {
         let dir = try makeTemporaryDirectory("cli-hostile")
+        defer { removeTemporaryDirectory(dir) }
         let path = dir.appendingPathComponent("input.\(input.fileExtension)").path
         try Data(input.bytes).write(to: URL(fileURLWithPath: path))
         let run = try runCkpt(["inspect", path])
@@ -72,8 +73,8 @@ import Testing
 }
 
 @Suite struct InspectSmolLM2Tests {
-    @Test func listsAll272Tensors() throws {
-        guard let path = try smolLM2Path() else { return }
+    @Test(.requiresSmolLM2) func listsAll272Tensors() throws {
+        let path = try requireSmolLM2Path()
         let run = try runCkpt(["inspect", "--json", path])
         #expect(run.status == 0, "\(run.stderr)")
         let root = try #require(try JSONParser().parse(Array(run.stdout.utf8)).object)

@@ -4,9 +4,10 @@ import Testing
 
 /// Ctrl-C during a conversion: exit code 2, one line on stderr, nothing at OUTPUT, no partial file left.
 @Suite struct InterruptTests {
-    @Test func interruptedConversionLeavesNothing() throws {
-        guard let smol = try smolLM2Path() else { return }
+    @Test(.requiresSmolLM2) func interruptedConversionLeavesNothing() throws {
+        let smol = try requireSmolLM2Path()
         let dir = try makeTemporaryDirectory("interrupt")
+        defer { removeTemporaryDirectory(dir) }
         let output = dir.appendingPathComponent("smol.gguf").path
         let process = Process()
         process.executableURL = ckptExecutable

@@ -9,13 +9,11 @@ import Testing
 /// transformers loading the same GGUF, which dequantizes as we do (must match within 1e-3), and
 /// llama.cpp, which quantizes activations in its matmuls (top-1 agreement, not equality).
 @Suite struct SmolLM2LogitsTests {
-    static let manifest = (try? JSONParser().parse(Samples.data("smollm2/reference/manifest.json")).object) ?? JSONObject()
-    static var tokens: [Int] { manifest["tokens"]?.array?.compactMap { $0.number?.int64.map(Int.init) } ?? [] }
-
-    @Test func matchesTransformersAndAgreesWithLlamaCpp() throws {
-        guard let path = try smolLM2Path() else { return }
-        let tokens = Self.tokens
-        #expect(tokens.count >= 32)
+    @Test(.requiresSmolLM2) func matchesTransformersAndAgreesWithLlamaCpp() throws {
+        let path = try requireSmolLM2Path()
+        let manifest = try #require(try JSONParser().parse(Samples.data("smollm2/reference/manifest.json")).object)
+        let tokens = try #require(manifest["tokens"]?.array).compactMap { $0.number?.int64.map(Int.init) }
+        try #require(tokens.count >= 32)
         let model = try Model(Checkpoint.open(path))
         #expect(model.description.tiedHead)
         #expect(model.description.rope.style == .interleaved)

@@ -17,12 +17,25 @@ struct FixtureCase: CustomStringConvertible, Sendable {
 /// Samples/tiny (made by Scripts/fixtures/make_tiny_models.py): tiny random models of every supported
 /// architecture with transformers' float32 logits.
 enum TinyModels {
-    static let manifest: JSONObject = {
-        let data = (try? Samples.data("tiny/manifest.json")) ?? Data("{}".utf8)
-        return (try? JSONParser().parse(data).object) ?? JSONObject()
-    }()
+    /// `Samples/tiny/manifest.json`; tests take it with `try #require(TinyModels.loadManifest())`.
+    static func loadManifest() throws -> JSONObject? {
+        try JSONParser().parse(Samples.data("tiny/manifest.json")).object
+    }
 
+    /// The manifest for building argument lists, which cannot `#require`: empty if it does not load,
+    /// which `everyArchitectureHasFixtures` then reports as a failure.
+    static let manifest: JSONObject = (try? loadManifest()) ?? JSONObject()
+
+    /// The manifest's token ids, empty if the manifest does not load (prefer `requireTokens()` in tests).
     static var tokens: [Int] { manifest["tokens"]?.array?.compactMap { $0.number?.int64.map(Int.init) } ?? [] }
+
+    /// The manifest's token ids; fails the current test if they are missing.
+    static func requireTokens() throws -> [Int] {
+        let manifest = try #require(try loadManifest())
+        let tokens = try #require(manifest["tokens"]?.array).compactMap { $0.number?.int64.map(Int.init) }
+        try #require(!tokens.isEmpty, "Samples/tiny/manifest.json lists no tokens")
+        return tokens
+    }
 
     static var cases: [FixtureCase] {
         (manifest["variants"]?.object ?? JSONObject()).flatMap { name, entry -> [FixtureCase] in
@@ -34,8 +47,13 @@ enum TinyModels {
 }
 
 @Suite struct TransformersFixtureTests {
-    @Test func everyArchitectureHasFixtures() {
-        let variants = Set((TinyModels.manifest["variants"]?.object ?? JSONObject()).keys)
+    /// The parameterized tests below take their cases from the manifest; an unreadable manifest would
+    /// give them no cases at all, so it is required here.
+    @Test func everyArchitectureHasFixtures() throws {
+        let manifest = try #require(try TinyModels.loadManifest())
+        let variants = Set(try #require(manifest["variants"]?.object).keys)
+        #expect(!TinyModels.cases.isEmpty)
+        #expect(!(try TinyModels.requireTokens()).isEmpty)
         for family in ArchitectureFamily.allCases {
             #expect(variants.contains { $0 == family.rawValue || $0.hasPrefix(family.rawValue + "-") }, "\(family)")
         }
@@ -46,10 +64,11 @@ enum TinyModels {
     /// Our logits equal transformers' within 1e-4 absolute, for every architecture and format.
     @Test(arguments: TinyModels.cases)
     func logitsMatchTransformers(_ fixture: FixtureCase) throws {
+        let tokens = try TinyModels.requireTokens()
         let model = try Model(Checkpoint.open(Samples.url("tiny/\(fixture.variant)/\(fixture.file)").path))
-        let logits = try Engine(model: model).logits(tokens: TinyModels.tokens)
+        let logits = try Engine(model: model).logits(tokens: tokens)
         let expected = try NumpyArray(contentsOf: Samples.url("tiny/\(fixture.variant)/\(fixture.logitsFile)").path)
-        #expect(expected.shape == [TinyModels.tokens.count, model.description.vocabSize])
+        try #require(expected.shape == [tokens.count, model.description.vocabSize])
         let mismatch = firstMismatch(logits, expected.values, atol: 1e-4)
         #expect(mismatch == nil, "\(fixture): \(mismatch.map(String.init(describing:)) ?? "")")
     }

@@ -64,20 +64,27 @@ import Testing
     }
 
     /// tmpfs refuses `O_DIRECT`: the copy falls back to the kernel copy and the bytes are the same.
-    @Test func fallsBackWhereDirectIOIsRefused() throws {
-        guard let disk = SmallDisk(bytes: 8 << 20) else { return }
+    @Test(.requiresTmpfs) func fallsBackWhereDirectIOIsRefused() throws {
+        let disk = try #require(SmallDisk(bytes: 8 << 20))
+        defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
         let source = try Self.makeSource(in: disk.url, count: 1 << 20)
         try Self.copyAndCompare(directory: disk.url, source: source, prefix: 100, offset: 8, count: 700_000, cached: true)
     }
 
     /// A producer's region written through `PositionedWriter` (whole blocks with `O_DIRECT` on ext4, all
     /// buffered on tmpfs) holds exactly its bytes, from an unaligned start and in uneven pieces.
-    @Test(arguments: [false, true])
-    func positionedWriterKeepsEveryByte(onTmpfs: Bool) throws {
-        let disk = onTmpfs ? SmallDisk(bytes: 32 << 20) : nil
-        if onTmpfs, disk == nil { return }
-        let directory = try disk?.url ?? makeTemporaryDirectory("positioned-writer")
-        defer { if disk == nil { try? FileManager.default.removeItem(at: directory) } }
+    @Test func positionedWriterKeepsEveryByte() throws {
+        try withTemporaryDirectory("positioned-writer") { try Self.writeRegionAndCompare(in: $0) }
+    }
+
+    /// The same on a tmpfs, where every write is buffered.
+    @Test(.requiresTmpfs) func positionedWriterKeepsEveryByteOnTmpfs() throws {
+        let disk = try #require(SmallDisk(bytes: 32 << 20))
+        defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
+        try Self.writeRegionAndCompare(in: disk.url)
+    }
+
+    static func writeRegionAndCompare(in directory: URL) throws {
         var generator = SplitMix64(seed: 11)
         let region = (0..<(10 << 20) + 777).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let path = directory.appendingPathComponent("region.bin").path
@@ -97,10 +104,11 @@ import Testing
     }
 
     /// A disk that fills during an `O_DIRECT` write: one error naming the output, nothing left behind.
-    @Test func diskFullDuringDirectWriteLeavesNothing() throws {
-        guard let disk = LoopExt4(megabytes: 8) else { return }
+    @Test(.requiresLoopExt4) func diskFullDuringDirectWriteLeavesNothing() throws {
+        let disk = try #require(LoopExt4(megabytes: 8))
+        defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
         let sourceDirectory = try makeTemporaryDirectory("direct-copy-full")
-        defer { try? FileManager.default.removeItem(at: sourceDirectory) }
+        defer { removeTemporaryDirectory(sourceDirectory) }
         let source = try Self.makeSource(in: sourceDirectory, count: 12 << 20)
         let mapped = try MappedFile(path: source.path)
         let path = disk.url.appendingPathComponent("big.bin").path
@@ -132,7 +140,7 @@ import Testing
         try sourceFile.commit()
         let source = try SafetensorsFile(try MappedFile(path: sourcePath))
         let mapped = try MappedFile(path: sourcePath)
-        let b = source.tensors.first { $0.name == "b" }!
+        let b = try #require(source.tensors.first { $0.name == "b" })
         let outputPath = directory.appendingPathComponent("out.safetensors").path
         let output = try OutputFile(path: outputPath)
         try SafetensorsWriter(metadata: [("format", "pt")], tensors: [
@@ -148,7 +156,8 @@ import Testing
         let header = try bytes.bytes(at: 8, count: written.headerLength)
         let trailingSpaces = header.reversed().prefix { $0 == UInt8(ascii: " ") }.count
         #expect(large || trailingSpaces < 8)
-        let copied = try bytes.bytes(at: written.dataOffset + written.tensors.first { $0.name == "b" }!.begin, count: big.count)
+        let writtenB = try #require(written.tensors.first { $0.name == "b" })
+        let copied = try bytes.bytes(at: written.dataOffset + writtenB.begin, count: big.count)
         #expect(Array(copied) == big)
     }
 }

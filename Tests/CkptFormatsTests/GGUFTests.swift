@@ -46,20 +46,25 @@ import Testing
     @Test(arguments: ["formats/kv-types.gguf", "formats/aligned64.gguf"])
     func roundTripIsByteIdentical(_ sample: String) throws {
         let url = Samples.url(sample)
-        let output = try makeTemporaryDirectory().appendingPathComponent("out.gguf").path
+        let dir = try makeTemporaryDirectory("gguf-round-trip")
+        defer { removeTemporaryDirectory(dir) }
+        let output = dir.appendingPathComponent("out.gguf").path
         try rewriteUnchanged(url.path, to: output)
         #expect(try Data(contentsOf: URL(fileURLWithPath: output)) == Data(contentsOf: url))
     }
 
-    @Test func smolLM2RoundTripIsByteIdentical() throws {
-        guard let path = try smolLM2Path() else { return }
-        let output = try makeTemporaryDirectory().appendingPathComponent("smol.gguf").path
+    @Test(.requiresSmolLM2) func smolLM2RoundTripIsByteIdentical() throws {
+        let path = try requireSmolLM2Path()
+        let dir = try makeTemporaryDirectory("gguf-smol-round-trip")
+        defer { removeTemporaryDirectory(dir) }
+        let output = dir.appendingPathComponent("smol.gguf").path
         try rewriteUnchanged(path, to: output)
         #expect(try sha256File(output) == sha256File(path))
     }
 
     @Test func splitFilesReadAsOneModel() throws {
         let dir = try makeTemporaryDirectory("split")
+        defer { removeTemporaryDirectory(dir) }
         let names = ["m-00001-of-00002.gguf", "m-00002-of-00002.gguf"]
         try writeSplit(dir: dir, names: names, splitNumbers: [0, 1], tensorsCount: 2)
         for name in names {
@@ -72,6 +77,7 @@ import Testing
 
     @Test func splitFilesAreChecked() throws {
         let dir = try makeTemporaryDirectory("split-bad")
+        defer { removeTemporaryDirectory(dir) }
         try writeSplit(dir: dir, names: ["x-00001-of-00002.gguf", "x-00002-of-00002.gguf"], splitNumbers: [0, 0], tensorsCount: 2)
         try expectFailure("split.no is 0, expected 1") { try Checkpoint.open(dir.appendingPathComponent("x-00001-of-00002.gguf").path) }
         try writeSplit(dir: dir, names: ["y-00001-of-00002.gguf", "y-00002-of-00002.gguf"], splitNumbers: [0, 1], tensorsCount: 3)
@@ -82,7 +88,9 @@ import Testing
     }
 
     @Test func shrinkingFileIsDetected() throws {
-        let path = try makeTemporaryDirectory().appendingPathComponent("shrink.gguf").path
+        let dir = try makeTemporaryDirectory("shrink")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir.appendingPathComponent("shrink.gguf").path
         try Data(RawGGUF.minimal(elements: 64)).write(to: URL(fileURLWithPath: path))
         let checkpoint = try Checkpoint.open(path)
         truncate(path, 40)

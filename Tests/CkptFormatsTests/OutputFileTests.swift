@@ -27,7 +27,7 @@ import Testing
         let files = try paths.map { path in try OutputFile(path: path, overwrite: true) }
         for file in files { try file.write([1, 2, 3]) }
         try FileManager.default.createDirectory(atPath: paths[1], withIntermediateDirectories: false)
-        FileManager.default.createFile(atPath: paths[1] + "/keep", contents: Data([1]))
+        try Data([1]).write(to: URL(fileURLWithPath: paths[1] + "/keep"))
         #expect(throws: FormatError.self) { try OutputFile.commitAll(files) }
         for file in files { file.abandon() }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["part-2.bin"])

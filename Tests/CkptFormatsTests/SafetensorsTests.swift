@@ -12,12 +12,15 @@ import Testing
         #expect(try checkpoint.floats(of: f32) == [1, -2, 0.5, 3, 0, -0.25, 8, 1e-3])
         let decodable = checkpoint.tensors.filter(\.type.isFloatDecodable).map(\.type.name).sorted()
         #expect(decodable == ["BF16", "F16", "F32", "F64", "F8_E4M3", "F8_E5M2"])
-        try expectFailure("cannot read I32 values as floats") { try checkpoint.floats(of: checkpoint.tensor(named: "i32")!) }
+        let i32 = try #require(checkpoint.tensor(named: "i32"))
+        try expectFailure("cannot read I32 values as floats") { try checkpoint.floats(of: i32) }
     }
 
     @Test func roundTripKeepsTensorsAndMetadata() throws {
         let input = try Checkpoint.open(Samples.url("formats/all-dtypes.safetensors").path)
-        let output = try makeTemporaryDirectory().appendingPathComponent("out.safetensors").path
+        let dir = try makeTemporaryDirectory("safetensors-round-trip")
+        defer { removeTemporaryDirectory(dir) }
+        let output = dir.appendingPathComponent("out.safetensors").path
         let file = try OutputFile(path: output)
         try SafetensorsWriter(metadata: input.safetensorsFiles[0].metadata, tensors: writerTensors(input)).write(to: file)
         try file.commit()
@@ -43,6 +46,7 @@ import Testing
     @Test func writesShardsWithIndex() throws {
         let input = try Checkpoint.open(Samples.url("formats/sharded").path)
         let dir = try makeTemporaryDirectory("shards")
+        defer { removeTemporaryDirectory(dir) }
         let names = try SafetensorsShards.write(writerTensors(input), metadata: [("format", "pt")], maxShardBytes: 100, to: dir.path)
         // 160 + 16 + 80 bytes with a 100-byte limit: the embedding alone, then norm and head together.
         #expect(names == ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", SafetensorsIndex.fileName])
@@ -61,12 +65,14 @@ import Testing
     ])
     func indexNamesAreChecked(_ shard: String, _ expected: String) throws {
         let dir = try copyOfSharded()
+        defer { removeTemporaryDirectory(dir.deletingLastPathComponent()) }
         try writeIndex(dir, ["model.embed_tokens.weight": shard, "model.norm.weight": "model-00002-of-00002.safetensors", "lm_head.weight": "model-00002-of-00002.safetensors"])
         try expectFailure(expected) { try Checkpoint.open(dir.path) }
     }
 
     @Test func indexMembershipIsChecked() throws {
         let dir = try copyOfSharded()
+        defer { removeTemporaryDirectory(dir.deletingLastPathComponent()) }
         try writeIndex(dir, ["model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00002-of-00002.safetensors"])
         try expectFailure("lm_head.weight: tensor is not listed") { try Checkpoint.open(dir.path) }
         try writeIndex(dir, ["model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00001-of-00002.safetensors", "lm_head.weight": "model-00002-of-00002.safetensors"])
@@ -75,9 +81,16 @@ import Testing
         try expectFailure("ghost: tensor is missing from its shard") { try Checkpoint.open(dir.path) }
     }
 
+    /// A copy of `Samples/formats/sharded` at `TMP/ckpt-test-sharded-UUID/m`; the caller removes its parent.
     func copyOfSharded() throws -> URL {
-        let dir = try makeTemporaryDirectory("sharded").appendingPathComponent("m")
-        try FileManager.default.copyItem(at: Samples.url("formats/sharded"), to: dir)
+        let parent = try makeTemporaryDirectory("sharded")
+        let dir = parent.appendingPathComponent("m")
+        do {
+            try FileManager.default.copyItem(at: Samples.url("formats/sharded"), to: dir)
+        } catch {
+            removeTemporaryDirectory(parent)
+            throw error
+        }
         return dir
     }
 

@@ -9,9 +9,10 @@ import Testing
 /// `--compress zstd`: the table as zstd frames of whole rows. It must hold exactly the plain table
 /// (the reference-reader script checks the same bytes with Python's `zstandard`), and every reader
 /// of the converted model must see the same rows and logits.
-@Suite struct CompressionTests {
+@Suite(.removesTemporaryDirectories) struct CompressionTests {
+    /// Converts `Samples/tiny/SOURCE` into a new temporary directory, removed when the test ends.
     static func convert(_ source: String, tableType: ConversionOptions.TableType, level: Int32?, threads: Int = 2) throws -> String {
-        let dir = try makeTemporaryDirectory("compress")
+        let dir = try makeScopedTemporaryDirectory("compress")
         let output = dir.appendingPathComponent(source.hasSuffix(".gguf") ? "out.gguf" : "out").path
         var options = ConversionOptions(threads: threads)
         options.tableType = tableType
@@ -41,7 +42,7 @@ import Testing
             let (a, b) = (try plainRows.row(token), try packedRows.row(token))
             #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "row \(token)")
         }
-        let tokens = ConversionTests.tokens
+        let tokens = try ConversionTests.requireTokens()
         #expect(try Engine(model: plain).logits(tokens: tokens) == Engine(model: packed).logits(tokens: tokens))
         let original = Samples.url("tiny/\(source)").path
         let report = try Validator(original: original, converted: packedPath).run(options: .init())
@@ -88,6 +89,7 @@ import Testing
 
     @Test func cliReportsTheCompressedSize() throws {
         let dir = try makeTemporaryDirectory("compress-cli")
+        defer { removeTemporaryDirectory(dir) }
         let output = dir.appendingPathComponent("out.gguf").path
         let run = try runCkpt([
             "convert", Samples.url("tiny/gpt_neox/model.gguf").path, output, "--precompute-first-layer", "--compress", "zstd:7",

@@ -7,13 +7,26 @@ import Foundation
 import Testing
 
 /// Every tiny fixture, converted from HF (f32) and GGUF, computes transformers' logits again.
-@Suite struct ConversionTests {
-    static let manifest: JSONObject = {
-        let data = (try? Samples.data("tiny/manifest.json")) ?? Data("{}".utf8)
-        return (try? JSONParser().parse(data).object) ?? JSONObject()
-    }()
+@Suite(.removesTemporaryDirectories) struct ConversionTests {
+    /// `Samples/tiny/manifest.json`; tests take it with `try #require(ConversionTests.loadManifest())`.
+    static func loadManifest() throws -> JSONObject? {
+        try JSONParser().parse(Samples.data("tiny/manifest.json")).object
+    }
 
+    /// The manifest for building argument lists, which cannot `#require`: empty if it does not load,
+    /// which `manifestListsTheFixtures` then reports as a failure.
+    static let manifest: JSONObject = (try? loadManifest()) ?? JSONObject()
+
+    /// The manifest's token ids, empty if the manifest does not load (prefer `requireTokens()` in tests).
     static var tokens: [Int] { manifest["tokens"]?.array?.compactMap { $0.number?.int64.map(Int.init) } ?? [] }
+
+    /// The manifest's token ids; fails the current test if they are missing.
+    static func requireTokens() throws -> [Int] {
+        let manifest = try #require(try loadManifest())
+        let tokens = try #require(manifest["tokens"]?.array).compactMap { $0.number?.int64.map(Int.init) }
+        try #require(!tokens.isEmpty, "Samples/tiny/manifest.json lists no tokens")
+        return tokens
+    }
 
     /// (variant, source file) for every HF f32 directory and GGUF file.
     static var sources: [String] {
@@ -22,8 +35,10 @@ import Testing
         }
     }
 
+    /// Converts `Samples/tiny/SOURCE` into a new temporary directory and returns the output's path; the
+    /// directory is removed when the test ends (the calling suite needs `.removesTemporaryDirectories`).
     static func convert(_ source: String, tableType: ConversionOptions.TableType = .f32, keepOriginal: Bool = false) throws -> String {
-        let dir = try makeTemporaryDirectory("convert")
+        let dir = try makeScopedTemporaryDirectory("convert")
         let output = dir.appendingPathComponent(source.hasSuffix(".gguf") ? "out.gguf" : "out").path
         var options = ConversionOptions(threads: 2)
         options.tableType = tableType
@@ -33,12 +48,22 @@ import Testing
         return output
     }
 
+    /// The parameterized tests take their cases from the manifest; an unreadable manifest would give
+    /// them none, so it is required here.
+    @Test func manifestListsTheFixtures() throws {
+        let manifest = try #require(try Self.loadManifest())
+        let variants = try #require(manifest["variants"]?.object)
+        #expect(variants.count >= 13)
+        #expect(Self.sources.count >= 13)
+        #expect(try Self.requireTokens().count > 1)
+    }
+
     @Test(arguments: sources)
     func convertedLogitsMatchTransformers(_ source: String) throws {
         let output = try Self.convert(source)
         let converted = try Model(Checkpoint.open(output))
         #expect(converted.table != nil)
-        let logits = try Engine(model: converted).logits(tokens: Self.tokens)
+        let logits = try Engine(model: converted).logits(tokens: try Self.requireTokens())
         let variant = String(source.split(separator: "/")[0])
         let expected = try NumpyArray(contentsOf: Samples.url("tiny/\(variant)/logits.npy").path)
         let mismatch = firstMismatch(logits, expected.values, atol: 1e-4)
@@ -55,7 +80,7 @@ import Testing
         let table = try #require(try Model(output).table)
         let removed = Set(table.removedTensors)
         let m = original.description
-        #expect(removed.contains(original.tensor(.embedding)!.name))
+        #expect(removed.contains(try #require(original.tensor(.embedding)).name))
         #expect(removed.contains { $0.contains("layers.0.") || $0.contains("h.0.") || $0.hasPrefix("blk.0.") })
         #expect(!removed.contains { $0.contains("layers.1.") || $0.contains("h.1.") || $0.hasPrefix("blk.1.") })
         for tensor in input.tensors where !removed.contains(tensor.name) {
@@ -64,7 +89,7 @@ import Testing
         }
         let extra = Set(output.tensors.map(\.name)).subtracting(input.tensors.map(\.name))
         var expectedExtra: Set<String> = [PrecomputedTable.tensorName]
-        if m.tiedHead { expectedExtra.insert(original.names.name(.output)!) }
+        if m.tiedHead { expectedExtra.insert(try #require(original.names.name(.output))) }
         #expect(extra == expectedExtra)
         #expect(output.tensor(named: PrecomputedTable.tensorName)?.shape == [m.vocabSize, m.hiddenSize + m.qWidth + 2 * m.kvWidth])
         if input.format == .gguf {
@@ -91,7 +116,7 @@ import Testing
         let converted = try Model(Checkpoint.open(output))
         let expectedName = ["f16": "F16", "bf16": "BF16", "q8_0": "Q8_0", "auto": "F32"][type.rawValue]
         #expect(converted.table?.tableDType == expectedName)
-        let logits = try Engine(model: converted).logits(tokens: Self.tokens)
+        let logits = try Engine(model: converted).logits(tokens: try Self.requireTokens())
         let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
         // Storage rounding only: well under the logits' own scale (~3).
         #expect(firstMismatch(logits, expected, atol: 0.05) == nil)
@@ -115,7 +140,7 @@ import Testing
 }
 
 /// `--keep-original`: every original tensor stays, the table is added beside them.
-@Suite struct KeepOriginalTests {
+@Suite(.removesTemporaryDirectories) struct KeepOriginalTests {
     @Test(arguments: ["llama-tied-llama3/model.gguf", "gpt_neox/hf-f32", "qwen2/model.gguf"])
     func keepsEverythingAndStillValidates(_ source: String) throws {
         let output = try ConversionTests.convert(source, keepOriginal: true)
@@ -132,11 +157,12 @@ import Testing
 
 /// A sharded source keeps its shards: those with no changed tensor are cloned whole (or hard-linked
 /// with `--link`), the others rewritten.
-@Suite struct ShardedConversionTests {
+@Suite(.removesTemporaryDirectories) struct ShardedConversionTests {
+    /// The tiny llama as several shards, in a temporary directory removed when the test ends.
     func shardedLlama() throws -> URL {
         let source = Samples.url("tiny/llama/hf-f32")
         let input = try Checkpoint.open(source.path)
-        let dir = try makeTemporaryDirectory("sharded-llama")
+        let dir = try makeScopedTemporaryDirectory("sharded-llama")
         try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
         let tensors = try input.tensors.map { tensor in
             try SafetensorsWriter.Tensor(name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(input.file(of: tensor), offset: tensor.offset))
@@ -149,7 +175,9 @@ import Testing
     @Test(arguments: [false, true])
     func unchangedShardsAreClonedWhole(_ hardLink: Bool) throws {
         let input = try shardedLlama()
-        let output = try makeTemporaryDirectory("sharded-out").appendingPathComponent("out").path
+        let outputDirectory = try makeTemporaryDirectory("sharded-out")
+        defer { removeTemporaryDirectory(outputDirectory) }
+        let output = outputDirectory.appendingPathComponent("out").path
         var options = ConversionOptions(threads: 2)
         options.tableType = .f32
         options.hardLinkUnchangedShards = hardLink
@@ -168,7 +196,7 @@ import Testing
             }
         }
         #expect(cloned >= 2)
-        let logits = try Engine(model: Model(Checkpoint.open(output))).logits(tokens: ConversionTests.tokens)
+        let logits = try Engine(model: Model(Checkpoint.open(output))).logits(tokens: try ConversionTests.requireTokens())
         let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
         #expect(firstMismatch(logits, expected, atol: 1e-4) == nil)
         #expect(try Validator(original: input.path, converted: output).run(options: .init()).passed)
@@ -176,13 +204,14 @@ import Testing
 }
 
 /// A split GGUF stays split: same number of shards, each with its tensors and rewritten `split.*` keys.
-@Suite struct SplitGGUFConversionTests {
+@Suite(.removesTemporaryDirectories) struct SplitGGUFConversionTests {
     /// The tiny llama GGUF as three shards laid out the way llama.cpp's gguf-split does: all metadata in
-    /// the first, `split.no`/`split.count`/`split.tensors.count` in each.
+    /// the first, `split.no`/`split.count`/`split.tensors.count` in each. In a temporary directory
+    /// removed when the test ends.
     static func splitLlama() throws -> String {
         let source = try Checkpoint.open(Samples.url("tiny/llama/model.gguf").path)
         let file = source.ggufFiles[0]
-        let dir = try makeTemporaryDirectory("split-llama")
+        let dir = try makeScopedTemporaryDirectory("split-llama")
         let groups = [Array(file.tensors[0..<6]), Array(file.tensors[6..<12]), Array(file.tensors[12...])]
         let paths = (1...3).map { dir.appendingPathComponent("tiny-0000\($0)-of-00003.gguf").path }
         for (index, group) in groups.enumerated() {
@@ -206,6 +235,7 @@ import Testing
     @Test func splitInputStaysSplit() throws {
         let input = try Self.splitLlama()
         let dir = try makeTemporaryDirectory("split-out")
+        defer { removeTemporaryDirectory(dir) }
         var options = ConversionOptions(threads: 2)
         options.tableType = .f32
         let summary = try Converter(input: input, output: dir.appendingPathComponent("out.gguf").path, options: options).run()
@@ -225,7 +255,7 @@ import Testing
         }
         #expect(converted.ggufFiles[0].tensors.contains { $0.name == PrecomputedTable.tensorName })
         #expect(converted.ggufFiles[0]["ckpt.precompute.version"] != nil)
-        let logits = try Engine(model: Model(converted)).logits(tokens: ConversionTests.tokens)
+        let logits = try Engine(model: Model(converted)).logits(tokens: try ConversionTests.requireTokens())
         let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
         #expect(firstMismatch(logits, expected, atol: 1e-4) == nil)
         let report = try Validator(original: input, converted: dir.appendingPathComponent(names[2]).path).run(options: .init())

@@ -4,7 +4,7 @@ import CkptTestSupport
 import Foundation
 import Testing
 
-@Suite struct ValidationTests {
+@Suite(.removesTemporaryDirectories) struct ValidationTests {
     @Test(arguments: ["llama/model.gguf", "gpt_neox/hf-f32", "gemma2/hf-f32", "mixtral/model.gguf"])
     func f32ConversionPasses(_ source: String) throws {
         let converted = try ConversionTests.convert(source)
@@ -78,7 +78,7 @@ import Testing
     func flipByte(_ path: String, at offset: Int) throws {
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         try handle.seek(toOffset: UInt64(offset))
-        let byte = try handle.read(upToCount: 1)![0]
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
         try handle.seek(toOffset: UInt64(offset))
         try handle.write(contentsOf: [byte ^ 0x40])
         try handle.close()
