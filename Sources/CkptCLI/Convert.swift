@@ -70,15 +70,32 @@ struct Convert: ParsableCommand {
         options.compressionLevel = try compressionLevel()
         let converter = try Converter(input: input, output: output, options: options)
         if dryRun {
-            let removed = converter.removedTensors
+            // The same figures as `ckpt plan` (Converter+Sizes): exact for a plain table.
+            let sizes = try converter.sizer.sizes(tableDtype)
+            let removed = keepOriginal ? [] : converter.removedTensors
             if json {
                 print(JSONValue.object(JSONObject([
                     ("input", .string(input)), ("output", .string(output)), ("dry_run", true),
                     ("output_files", .array(converter.outputPaths.map(JSONValue.string))),
                     ("removed_tensors", .array(removed.map(JSONValue.string))),
+                    ("table_rows", .number(JSONNumber(sizes.tableRows))), ("table_width", .number(JSONNumber(sizes.tableWidth))),
+                    ("table_dtype", .string(sizes.tableType)), ("table_bytes", .number(JSONNumber(sizes.tableBytes))),
+                    ("table_compression", .string(options.compressionLevel == nil ? "none" : "zstd")),
+                    ("input_bytes", .number(JSONNumber(sizes.inputBytes))), ("output_bytes", .number(JSONNumber(sizes.outputBytes))),
+                    ("removed_bytes", .number(JSONNumber(sizes.removedBytes))), ("head_copy_bytes", .number(JSONNumber(sizes.headCopyBytes))),
+                    ("change_bytes", .number(JSONNumber(sizes.change))),
+                    ("relative_change", JSONNumber(exactly: sizes.relativeChange).map(JSONValue.number) ?? .null),
                 ])).serialized(options: .prettyPrinted))
             } else {
-                print("would write \(converter.outputPaths.joined(separator: ", ")): table replaces \(removed.count) tensors: \(removed.joined(separator: ", "))")
+                let what = keepOriginal
+                    ? "every original tensor kept (--keep-original)"
+                    : "replaces \(removed.count) tensors: \(removed.joined(separator: ", "))"
+                let head = sizes.headCopyBytes > 0 ? ", the tied head's own copy of the embedding included" : ""
+                let compressed = options.compressionLevel == nil ? "" : "; figures for the plain table, zstd's size is known once compressed"
+                print("would write \(converter.outputPaths.joined(separator: ", ")): table \(grouped(sizes.tableRows)) × \(grouped(sizes.tableWidth)) "
+                    + "\(sizes.tableType) (\(ByteCountText.format(sizes.tableBytes))), \(what); "
+                    + "\(ByteCountText.format(sizes.inputBytes)) → \(ByteCountText.format(sizes.outputBytes)) "
+                    + "(\(ByteCountText.percent(sizes.relativeChange))\(head))\(compressed)")
             }
             return
         }

@@ -8,33 +8,9 @@ extension Converter {
     /// byte for byte, `lm_head.weight` for a tied head, shards no larger than the source's, a rewritten
     /// index, config.json with `tie_word_embeddings: false` and `ckpt_precompute`, and the tokenizer
     /// files copied. Written into a temporary directory beside the output and renamed at the end.
-    func writeSafetensors(
-        table: FirstLayerTable, contents: TableContents, tableType: TensorType, spec: PrecomputedTable, removed: Set<String>
-    ) throws -> Int {
-        let embedding = model.tensor(.embedding)!
-        var tensors: [SafetensorsWriter.Tensor] = []
-        for tensor in source.tensors where !removed.contains(tensor.name) {
-            guard case .safetensors(let type) = tensor.type else { continue }
-            tensors.append(
-                try SafetensorsWriter.Tensor(
-                    name: tensor.name, dtype: type, shape: tensor.shape, source: .mapped(source.file(of: tensor), offset: tensor.offset)))
-        }
-        for entry in contents.tensors(tableType: tableType, rows: description.vocabSize, width: table.width) {
-            guard case .safetensors(let dtype) = entry.type else { preconditionFailure("safetensors tables are safetensors dtypes") }
-            tensors.append(try SafetensorsWriter.Tensor(name: entry.name, dtype: dtype, shape: entry.shape, source: entry.source))
-        }
-        if description.tiedHead, !options.keepOriginal, case .safetensors(let type) = embedding.type,
-            let head = model.names.name(.output)
-        {
-            tensors.append(
-                try SafetensorsWriter.Tensor(
-                    name: head, dtype: type, shape: embedding.shape, source: .mapped(source.file(of: embedding), offset: embedding.offset)))
-        }
-        var metadata = source.safetensorsFiles.first?.metadata ?? [("format", "pt")]
-        metadata.append(("ckpt_precompute", JSONValue.object(spec.json).serialized()))
-        let largestShard = source.safetensorsFiles.map { $0.tensors.reduce(0) { $0 + $1.byteCount } }.max() ?? 0
-        let shardLimit = source.safetensorsIndex == nil ? Int.max : max(largestShard, 1)
-
+    func writeSafetensors(_ layout: ConversionLayout, table: [ConversionLayout.TableTensor]) throws -> Int {
+        let tensors = try layout.safetensorsTensors(table: table)
+        let metadata = layout.safetensorsMetadata
         let destination = URL(fileURLWithPath: output)
         let staging = destination.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).ckpt-partial-\(getpid())")
@@ -47,15 +23,15 @@ extension Converter {
             PartialOutputs.shared.unregisterDirectory(staging.path)
         }
         let names: [String]
-        if let index = source.safetensorsIndex, source.files.count > 1 {
-            names = try writeShards(tensors, metadata: metadata, index: index, removed: removed, to: staging)
+        if let shards = layout.keptShards(tensors) {
+            names = try writeShards(shards, metadata: metadata, index: layout.index(of: shards), to: staging)
         } else {
-            names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
+            names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: layout.shardLimit, to: staging.path)
         }
 
         var config = source.config ?? JSONObject()
         config["tie_word_embeddings"] = false
-        config[PrecomputedTable.configKey] = .object(spec.json)
+        config[PrecomputedTable.configKey] = .object(layout.spec.json)
         let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
         try configFile.write(JSONValue.object(config).serializedBytes(options: .prettyPrinted) + [0x0A])
         try configFile.commit()
@@ -73,45 +49,24 @@ extension Converter {
     /// reflink, else a direct or in-kernel copy; a hard link with `--link`); the others are rewritten, the
     /// table going where the embedding was. Returns the files written.
     func writeShards(
-        _ tensors: [SafetensorsWriter.Tensor], metadata: [(key: String, value: String)], index: SafetensorsIndex,
-        removed: Set<String>, to staging: URL
+        _ shards: [ConversionLayout.KeptShard], metadata: [(key: String, value: String)], index: SafetensorsIndex, to staging: URL
     ) throws -> [String] {
-        let embeddingFile = model.tensor(.embedding)!.fileIndex
-        var shardOf: [String: Int] = [:]
-        for tensor in source.tensors { shardOf[tensor.name] = tensor.fileIndex }
-        var changed: Set<Int> = [embeddingFile]
-        for name in removed { if let shard = shardOf[name] { changed.insert(shard) } }
         // Unchanged shards are cloned on their own thread while the changed ones (and the table) are
         // written, keeping the disk busy with both while the cores compute the table.
         let clones = ShardClones(
-            source.files.enumerated().filter { !changed.contains($0.offset) }.map { _, file in
-                (file, staging.appendingPathComponent(URL(fileURLWithPath: file.path).lastPathComponent).path)
-            }, hardLink: options.hardLinkUnchangedShards)
+            shards.filter { !$0.rewritten }.map { ($0.file, staging.appendingPathComponent($0.name).path) },
+            hardLink: options.hardLinkUnchangedShards)
         defer { clones.finish() }
-        var weightMap: [(tensor: String, shard: String)] = []
-        var total = 0
-        var names: [String] = []
-        for (position, file) in source.files.enumerated() {
-            let name = URL(fileURLWithPath: file.path).lastPathComponent
-            let destination = staging.appendingPathComponent(name).path
-            let mine = tensors.filter { (shardOf[$0.name] ?? embeddingFile) == position }
-            if changed.contains(position) {
-                let writer = SafetensorsWriter(metadata: metadata, tensors: mine)
-                let output = try OutputFile(path: destination)
-                try writer.write(to: output)
-                try output.commit()
-            }
-            weightMap += mine.map { ($0.name, name) }
-            total += mine.reduce(0) { $0 + $1.byteCount }
-            names.append(name)
+        for shard in shards where shard.rewritten {
+            let output = try OutputFile(path: staging.appendingPathComponent(shard.name).path)
+            try SafetensorsWriter(metadata: metadata, tensors: shard.tensors).write(to: output)
+            try output.commit()
         }
         try clones.check()
-        var indexMetadata = index.metadata
-        indexMetadata.removeValue(forKey: "total_size")
         let output = try OutputFile(path: staging.appendingPathComponent(SafetensorsIndex.fileName).path)
-        try output.write(SafetensorsIndex(totalSize: total, weightMap: weightMap, metadata: indexMetadata).jsonBytes())
+        try output.write(index.jsonBytes())
         try output.commit()
-        return names + [SafetensorsIndex.fileName]
+        return shards.map(\.name) + [SafetensorsIndex.fileName]
     }
 
     /// Tokenizer and generation files beside the source, copied so the output directory is complete.

@@ -60,14 +60,22 @@ public struct Converter {
 
     /// The table's description as recorded in the output.
     func tableSpec(tableType: TensorType, compression: TableCompression?) -> PrecomputedTable {
-        let m = description
+        Self.tableSpec(model: model, options: options, tableType: tableType, compression: compression, fingerprint: fingerprint())
+    }
+
+    /// The table's description for `model` converted with `options`, from `fingerprint` (`fingerprint()`).
+    static func tableSpec(
+        model: Model, options: ConversionOptions, tableType: TensorType, compression: TableCompression?, fingerprint: String
+    ) -> PrecomputedTable {
+        let m = model.description
         return PrecomputedTable(
             block: m.block == .serial ? .serial : .parallel, rows: m.vocabSize,
-            segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth], removedTensors: options.keepOriginal ? [] : removedTensors,
+            segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth],
+            removedTensors: options.keepOriginal ? [] : model.firstLayerTableTensors,
             outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, tableDType: tableType.name,
             compression: compression.map {
                 PrecomputedTable.Compression(frameRows: $0.frameRows, shufflePlanes: $0.shufflePlanes, level: Int($0.level))
-            }, sourceFingerprint: fingerprint(), toolVersion: toolVersion, options: options.recorded,
+            }, sourceFingerprint: fingerprint, toolVersion: toolVersion, options: options.recorded,
             rope: m.rope)
     }
 
@@ -119,12 +127,11 @@ public struct Converter {
         } else {
             contents = .plain(.producer { output in _ = try timer.measure { try table.write(to: output, progress: progress) } })
         }
-        let outputBytes: Int
-        switch source.format {
-        case .gguf:
-            outputBytes = try writeGGUF(table: table, contents: contents, tableType: tableType, spec: spec, removed: removed)
-        case .safetensors:
-            outputBytes = try writeSafetensors(table: table, contents: contents, tableType: tableType, spec: spec, removed: removed)
+        let layout = ConversionLayout(source: source, model: model, spec: spec, keepOriginal: options.keepOriginal)
+        let tableTensors = contents.tensors(tableType: tableType, rows: m.vocabSize, width: width)
+        let outputBytes = switch source.format {
+        case .gguf: try writeGGUF(layout, table: tableTensors)
+        case .safetensors: try writeSafetensors(layout, table: tableTensors)
         }
         return ConversionSummary(
             input: input, output: outputPaths[0], format: source.format, tableRows: m.vocabSize, tableWidth: width,

@@ -1,4 +1,5 @@
 import CkptFormats
+import Foundation
 
 extension FirstLayerPlan {
     /// The rows `ckpt plan` prints, in FORMULAS.md's order: label and exact value.
@@ -29,11 +30,12 @@ extension FirstLayerPlan {
         case factor(Double)
         case percent(Double)
 
-        /// As FORMULAS.md writes it: `25,165,824`, `2,458x`, `-3%`.
+        /// As FORMULAS.md writes it: `25,165,824`, `2,458x`, `-3%`; factors below 10 with two
+        /// significant digits (`3.1x`, `0.73x`), and below 1 marked `(slower)`: the table reads more.
         public var text: String {
             switch self {
             case .count(let n): grouped(n)
-            case .factor(let f): grouped(Int(f.rounded())) + "x"
+            case .factor(let f): factorText(f)
             case .percent(let p): "\(Int((p * 100).rounded()))%"
             }
         }
@@ -52,6 +54,19 @@ extension FirstLayerPlan {
         return "MoE router (gate) weights are not counted, as in the paper: \(grouped(routerWeightsPerLayer)) per layer "
             + "(\(experts.count) experts × d)\(assumeParallel || description.block != .serial ? "; layer 0's router would be eliminated too" : "")."
     }
+}
+
+/// A reduction factor: whole and grouped from 10 up (`2,458x`), else two significant digits (`3.1x`,
+/// `0.73x`, `0.042x`), followed by ` (slower)` below 1.
+public func factorText(_ factor: Double) -> String {
+    guard factor.isFinite, factor > 0 else { return "\(factor)x" }
+    let exponent = Int((Foundation.log10(factor)).rounded(.down))
+    let scale = Foundation.pow(10, Double(1 - exponent))
+    let rounded = (factor * scale).rounded() / scale
+    if rounded >= 10 { return grouped(Int(factor.rounded())) + "x" }
+    // Rounding may carry into the next power of ten (0.996 → 1.0): count the digits on the rounded value.
+    let decimals = max(0, 1 - Int((Foundation.log10(rounded)).rounded(.down)))
+    return String(format: "%.\(decimals)f", rounded) + "x" + (factor < 1 ? " (slower)" : "")
 }
 
 /// `1234567` → `"1,234,567"`.

@@ -1,3 +1,4 @@
+import CkptFormats
 import CkptModels
 
 /// The paper's analysis of precomputing the first layer (../shared/paper/FORMULAS.md), for one model:
@@ -69,4 +70,48 @@ public struct FirstLayerPlan: Sendable {
 
     /// `totalChange / modelWeights`.
     public var relativeChange: Double { Double(totalChange) / Double(modelWeights) }
+
+    /// The table's bytes stored as `type`, from the element counts alone (`vocab` rows of
+    /// `tableWidth` values); nil when a row is not whole blocks of `type` (Q8_0 needs multiples of 32).
+    public func tableBytes(_ type: GGMLType) -> Int? {
+        type.byteCount(elements: tableWidth).map { $0 * description.vocabSize }
+    }
+
+    /// The rule in values, for when no file says how many bytes each takes (a bare config.json, or a
+    /// hypothetical parallel analysis): reads saved at B=1 against `totalChange`.
+    public var verdict: FirstLayerVerdict {
+        FirstLayerVerdict(unit: .values, readsSaved: readsWithout(batch: 1) - readsWith(batch: 1), memoryAdded: totalChange)
+    }
+}
+
+/// Whether precomputing the first layer pays, by one plain rule: at B=1 (one token per step, the
+/// memory-bandwidth-bound case the trick is for) it is a loss when the memory it adds exceeds the
+/// first-layer reads it saves per token, or when it saves no reads at all. Since at B=1 a dense model
+/// reads about its whole file per token, this is the same as asking whether the file grows by a larger
+/// fraction than the per-token traffic (and so, bandwidth-bound, the time per token) falls.
+public struct FirstLayerVerdict: Sendable, Equatable {
+    /// What the two figures count: bytes of a real file, or values (weights) of the paper's analysis.
+    public enum Unit: String, Sendable { case bytes, values }
+
+    public var unit: Unit
+    /// Layer-0 reads one token saves at B=1 (negative when the table reads more).
+    public var readsSaved: Int
+    /// Memory the conversion adds (negative when it frees memory).
+    public var memoryAdded: Int
+
+    public init(unit: Unit, readsSaved: Int, memoryAdded: Int) {
+        self.unit = unit
+        self.readsSaved = readsSaved
+        self.memoryAdded = memoryAdded
+    }
+
+    /// A loss: no reads saved, or more memory added than reads saved per token.
+    public var isLoss: Bool { readsSaved <= 0 || memoryAdded > readsSaved }
+
+    /// `loss` or `win`.
+    public var word: String { isLoss ? "loss" : "win" }
+
+    /// The rule, as `plan` states it.
+    public static let rule =
+        "a loss when, at B=1, the memory added exceeds the layer-0 reads one token saves (or no reads are saved)"
 }

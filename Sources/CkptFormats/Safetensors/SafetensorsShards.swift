@@ -22,39 +22,41 @@ public enum SafetensorsShards {
         return shards
     }
 
-    /// Writes `tensors` into `directory`: `model.safetensors` when one shard suffices, otherwise
-    /// `model-0000i-of-0000N.safetensors` and the index. Every file is written atomically. Returns
-    /// the names of the files written.
+    /// The files `write` makes: `model.safetensors` when one shard suffices, otherwise
+    /// `model-0000i-of-0000N.safetensors`, each with its writer, and then the index.
+    public static func layout(
+        _ tensors: [SafetensorsWriter.Tensor], metadata: [(key: String, value: String)]?, maxShardBytes: Int
+    ) -> (files: [(name: String, writer: SafetensorsWriter)], index: SafetensorsIndex?) {
+        let shards = plan(tensors, maxShardBytes: maxShardBytes)
+        if shards.count == 1 { return ([("model.safetensors", SafetensorsWriter(metadata: metadata, tensors: shards[0]))], nil) }
+        var files: [(name: String, writer: SafetensorsWriter)] = []
+        var weightMap: [(tensor: String, shard: String)] = []
+        for (position, shard) in shards.enumerated() {
+            let name = SafetensorsIndex.shardName(position, of: shards.count)
+            files.append((name, SafetensorsWriter(metadata: metadata, tensors: shard)))
+            weightMap += shard.map { ($0.name, name) }
+        }
+        return (files, SafetensorsIndex(totalSize: files.reduce(0) { $0 + $1.writer.dataSize }, weightMap: weightMap))
+    }
+
+    /// Writes `tensors` into `directory` as `layout` lays them out. Every file is written atomically.
+    /// Returns the names of the files written.
     @discardableResult
     public static func write(
         _ tensors: [SafetensorsWriter.Tensor], metadata: [(key: String, value: String)]?, maxShardBytes: Int,
         to directory: String, overwrite: Bool = false
     ) throws -> [String] {
-        let shards = plan(tensors, maxShardBytes: maxShardBytes)
+        let (files, index) = layout(tensors, metadata: metadata, maxShardBytes: maxShardBytes)
         let folder = URL(fileURLWithPath: directory)
-        if shards.count == 1 {
-            let output = try OutputFile(path: folder.appendingPathComponent("model.safetensors").path, overwrite: overwrite)
-            try SafetensorsWriter(metadata: metadata, tensors: shards[0]).write(to: output)
-            try output.commit()
-            return ["model.safetensors"]
-        }
-        var weightMap: [(tensor: String, shard: String)] = []
-        var names: [String] = []
-        var total = 0
-        for (position, shard) in shards.enumerated() {
-            let name = SafetensorsIndex.shardName(position, of: shards.count)
-            let writer = SafetensorsWriter(metadata: metadata, tensors: shard)
+        for (name, writer) in files {
             let output = try OutputFile(path: folder.appendingPathComponent(name).path, overwrite: overwrite)
             try writer.write(to: output)
             try output.commit()
-            weightMap += shard.map { ($0.name, name) }
-            names.append(name)
-            total += writer.dataSize
         }
-        let index = SafetensorsIndex(totalSize: total, weightMap: weightMap)
+        guard let index else { return files.map(\.name) }
         let output = try OutputFile(path: folder.appendingPathComponent(SafetensorsIndex.fileName).path, overwrite: overwrite)
         try output.write(index.jsonBytes())
         try output.commit()
-        return names + [SafetensorsIndex.fileName]
+        return files.map(\.name) + [SafetensorsIndex.fileName]
     }
 }
