@@ -119,13 +119,13 @@ struct Convert: ParsableCommand {
                 ("table_gflops", JSONNumber(exactly: summary.tableFlops / max(summary.tableSeconds, 1e-9) / 1e9).map(JSONValue.number) ?? .null),
             ])).serialized(options: .prettyPrinted))
         } else {
-            let change = Double(summary.outputBytes - summary.inputBytes) / Double(max(1, summary.inputBytes)) * 100
+            let change = Double(summary.outputBytes - summary.inputBytes) / Double(max(1, summary.inputBytes))
             let compressed = summary.compressedTableBytes.map {
-                String(format: " (zstd: %d bytes, %.1f%%)", $0, Double($0) / Double(max(1, summary.tableBytes)) * 100)
+                " (zstd: \(ByteCountText.format($0)), " + String(format: "%.1f%%", Double($0) / Double(max(1, summary.tableBytes)) * 100) + ")"
             } ?? ""
-            print("wrote \(summary.output): table \(summary.tableRows) × \(summary.tableWidth) \(summary.tableType)\(compressed), "
+            print("wrote \(summary.output): table \(grouped(summary.tableRows)) × \(grouped(summary.tableWidth)) \(summary.tableType)\(compressed), "
                 + "\(summary.removedTensors.count) tensors replaced, \(summary.passedThrough) passed through, "
-                + "\(summary.inputBytes) → \(summary.outputBytes) bytes (\(String(format: "%+.1f", change))%) in \(String(format: "%.1f", summary.seconds)) s")
+                + "\(ByteCountText.format(summary.inputBytes)) → \(ByteCountText.format(summary.outputBytes)) (\(ByteCountText.percent(change))) in \(String(format: "%.1f", summary.seconds)) s")
         }
     }
 }

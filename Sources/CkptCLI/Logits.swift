@@ -12,7 +12,7 @@ struct Logits: ParsableCommand {
     @Argument(help: "A .gguf file, a .safetensors file with config.json, or a Hugging Face model directory.")
     var model: String
 
-    @Option(help: "Comma-separated token ids, e.g. 1,2,3.")
+    @Option(parsing: .unconditional, help: "Comma-separated token ids, e.g. 1,2,3.")
     var tokens: TokenList
 
     @Option(help: "Where to write the logits (.npy, v1.0, <f4, C order).")
@@ -20,6 +20,10 @@ struct Logits: ParsableCommand {
 
     @Flag(help: "Replace OUT if it exists.")
     var force = false
+
+    func validate() throws {
+        try tokens.checkTokenIDs("--tokens")
+    }
 
     func run() throws {
         Interrupts.setSubject(out)
@@ -34,14 +38,21 @@ struct Logits: ParsableCommand {
     }
 }
 
-/// A non-empty comma-separated list of non-negative token ids.
+/// A non-empty comma-separated list of integers: token ids or batch sizes, checked by the command.
 struct TokenList: ExpressibleByArgument {
     var ids: [Int]
 
     init?(argument: String) {
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
         let ids = parts.compactMap { Int($0.filter { $0 != " " }) }
-        guard !ids.isEmpty, ids.count == parts.count, ids.allSatisfy({ $0 >= 0 }) else { return nil }
+        guard !ids.isEmpty, ids.count == parts.count else { return nil }
         self.ids = ids
+    }
+
+    var defaultValueDescription: String { ids.map(String.init).joined(separator: ",") }
+
+    /// Token ids are 0 or above.
+    func checkTokenIDs(_ option: String) throws {
+        guard ids.allSatisfy({ $0 >= 0 }) else { throw ValidationError("\(option) takes token ids, 0 or above") }
     }
 }

@@ -12,7 +12,7 @@ struct Plan: ParsableCommand {
     @Argument(help: "A .gguf file, a .safetensors file, a Hugging Face directory, or a bare config.json.")
     var model: String
 
-    @Option(help: "Comma-separated batch sizes.")
+    @Option(parsing: .unconditional, help: "Comma-separated batch sizes.")
     var batch: TokenList = TokenList(argument: "1,16,256,1024")!
 
     @Flag(help: "Analyse the model as if its attention and FFN were parallel (the paper's hypothetical Mixtral).")
@@ -155,7 +155,8 @@ struct Plan: ParsableCommand {
         }
     }
 
-    /// A bare config.json (no files to measure), or any checkpoint with what measures its conversion. A converted checkpoint is refused: the types of the tensors its table replaced, and whether its
+    /// A bare config.json (no files to measure), or any checkpoint with what measures its conversion.
+    /// A converted checkpoint is refused: the types of the tensors its table replaced, and whether its
     /// head was tied, are not recorded, so the original's figures cannot be rebuilt from it.
     static func subject(_ path: String) throws -> (ModelDescription, ConversionSizer?) {
         if path.hasSuffix(".json") {

@@ -14,7 +14,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "The converted checkpoint.")
     var converted: String
 
-    @Option(help: "One explicit token sequence (comma-separated ids) instead of random ones.")
+    @Option(parsing: .unconditional, help: "One explicit token sequence (comma-separated ids) instead of random ones.")
     var tokens: TokenList?
 
     @Option(parsing: .unconditional, help: "Length of each random sequence.")
@@ -42,6 +42,7 @@ struct Validate: ParsableCommand {
         guard random >= 2 else { throw ValidationError("--random must be at least 2") }
         guard sequences >= 1 else { throw ValidationError("--sequences must be positive") }
         if let tokens, tokens.ids.count < 2 { throw ValidationError("--tokens needs at least 2 tokens") }
+        try tokens?.checkTokenIDs("--tokens")
         if let maxKld, !(maxKld >= 0) || !maxKld.isFinite { throw ValidationError("--max-kld must be a number 0 or above") }
         if let minSameTop, !(0...100).contains(minSameTop) { throw ValidationError("--min-same-top is a percentage, 0 to 100") }
     }

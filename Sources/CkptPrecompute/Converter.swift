@@ -28,7 +28,6 @@ public struct Converter {
             inputs: [input] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? []),
             overwrite: options.overwrite
         ).check(outputPaths)
-        _ = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embeddingType(), path: output)
         try checkTableRows()
     }
 
@@ -38,7 +37,7 @@ public struct Converter {
         return embedding.type
     }
 
-    /// Table rows must be whole blocks of the table's storage type (Q8_0: 32 values).
+    /// The table type fits the format (q8_0 is GGUF only) and rows are whole blocks of it (Q8_0: 32 values).
     func checkTableRows() throws(FormatError) {
         let type = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embeddingType(), path: output)
         let m = description

@@ -35,6 +35,15 @@ import Testing
         return (process.terminationStatus, stderr, seconds)
     }
 
+    /// Exit 2 within half a second of the signal, with exactly `message` on stderr.
+    func expectStoppedAtOnce(
+        _ result: (status: Int32, stderr: String, seconds: Double), message: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(result.status == 2, sourceLocation: sourceLocation)
+        #expect(result.seconds < 0.5, "answered after \(result.seconds) s", sourceLocation: sourceLocation)
+        #expect(result.stderr == message, sourceLocation: sourceLocation)
+    }
+
     func hasPartialFile(_ dir: URL) -> Bool {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains { $0.contains("ckpt-partial") }
     }
@@ -50,9 +59,7 @@ import Testing
         let result = try interrupt(
             ["convert", smol, output, "--precompute-first-layer", "--force", "--compress", "zstd:19"], signal: signal
         ) { hasPartialFile(dir) }
-        #expect(result.status == 2)
-        #expect(result.seconds < 0.5, "answered after \(result.seconds) s")
-        #expect(result.stderr == "ckpt: error: \(output): interrupted; the partial output was removed\n")
+        expectStoppedAtOnce(result, message: "ckpt: error: \(output): interrupted; the partial output was removed\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["smol.gguf"])
         #expect(try sha256File(output) == previous)
     }
@@ -68,9 +75,7 @@ import Testing
         let result = try interrupt(
             ["convert", source, output, "--precompute-first-layer", "--force", "--compress", "zstd:19"], signal: SIGINT
         ) { hasPartialFile(dir) }
-        #expect(result.status == 2)
-        #expect(result.seconds < 0.5, "answered after \(result.seconds) s")
-        #expect(result.stderr == "ckpt: error: \(output): interrupted; the partial output was removed\n")
+        expectStoppedAtOnce(result, message: "ckpt: error: \(output): interrupted; the partial output was removed\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["out", "wide"])
         #expect(try sha256File(output + "/model.safetensors") == previous)
     }
@@ -110,8 +115,6 @@ import Testing
         let run = try runCkpt(["convert", smol, converted, "--precompute-first-layer"])
         #expect(run.status == 0, "\(run.stderr)")
         let result = try interrupt(["validate", smol, converted, "--full-audit"], signal: SIGTERM, settle: 1.0) { true }
-        #expect(result.status == 2)
-        #expect(result.seconds < 0.5, "answered after \(result.seconds) s")
-        #expect(result.stderr == "ckpt: error: \(converted): interrupted\n")
+        expectStoppedAtOnce(result, message: "ckpt: error: \(converted): interrupted\n")
     }
 }
