@@ -3,7 +3,7 @@ import CkptFormats
 import CkptPrecompute
 import Foundation
 
-/// `ckpt validate ORIGINAL CONVERTED [--tokens 1,2,3 | --random N --seed S] [--sequences K] [--max-kld X] [--min-same-top P] [--json]`.
+/// `ckpt validate ORIGINAL CONVERTED [--tokens 1,2,3 | --random N --seed S] [--sequences K] [--max-kld X] [--min-same-top P] [--any-source] [--json]`.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a converted checkpoint against its original: structure, table audit in f64, logit statistics.")
@@ -32,6 +32,9 @@ struct Validate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fail when fewer positions than this percentage keep the original's top-1 token (with 95% confidence), e.g. 99.5.")
     var minSameTop: Double?
 
+    @Flag(help: "Compare even when the converted file records another source than ORIGINAL (e.g. ORIGINAL was renamed).")
+    var anySource = false
+
     @Flag(help: "Recompute every table row in f64, not a sample.")
     var fullAudit = false
 
@@ -58,7 +61,7 @@ struct Validate: ParsableCommand {
         options.minSameTop = minSameTop.map { $0 / 100 }
         options.fullAudit = fullAudit
         let start = Date()
-        let report = try Validator(original: original, converted: converted).run(options: options)
+        let report = try Validator(original: original, converted: converted, anySource: anySource).run(options: options)
         let seconds = Date().timeIntervalSince(start)
         if json {
             print(JSONValue.object(jsonReport(report, seconds: seconds)).serialized(options: .prettyPrinted))

@@ -78,20 +78,8 @@ public struct Converter {
             rope: m.rope)
     }
 
-    /// SHA-256 over each source file's name, size and header (and config.json): cheap, and changes
-    /// whenever the tensors' layout or metadata does.
-    func fingerprint() -> String {
-        var hasher = SHA256()
-        for (index, file) in source.files.enumerated() {
-            hasher.update(Array(URL(fileURLWithPath: file.path).lastPathComponent.utf8))
-            hasher.update(Array(String(file.size).utf8))
-            let headerLength = source.format == .gguf
-                ? source.ggufFiles[index].dataOffset : source.safetensorsFiles[index].dataOffset
-            hasher.update(UnsafeRawBufferPointer(rebasing: file.allBytes[0..<min(file.size, headerLength)]))
-        }
-        if let path = source.configPath, let data = FileManager.default.contents(atPath: path) { hasher.update(data) }
-        return hasher.finalize()
-    }
+    /// The source's fingerprint (`Checkpoint.sourceFingerprint`), recorded in the output.
+    func fingerprint() -> String { source.sourceFingerprint }
 
     /// Converts; `progress(rows, total)` is called as table rows are written.
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {

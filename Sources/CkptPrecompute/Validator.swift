@@ -149,7 +149,10 @@ public struct Validator {
     let converted: Model
     let table: PrecomputedTable
 
-    public init(original: String, converted: String) throws {
+    /// Opens both checkpoints. The converted one must record `original` as its source (the fingerprint
+    /// of its files' names, sizes, headers and config.json), unless `anySource`: comparing a conversion
+    /// with a checkpoint it was not made from says nothing about the conversion.
+    public init(original: String, converted: String, anySource: Bool = false) throws {
         self.original = try Model(Checkpoint.open(original))
         self.converted = try Model(Checkpoint.open(converted))
         guard self.original.table == nil else {
@@ -157,6 +160,11 @@ public struct Validator {
         }
         guard let table = self.converted.table else {
             throw FormatError(file: converted, "has no precomputed first-layer table")
+        }
+        guard anySource || table.sourceFingerprint == self.original.checkpoint.sourceFingerprint else {
+            throw FormatError(
+                file: converted, "was converted from another checkpoint than \(original): the source fingerprint it records "
+                    + "(file names, sizes, headers, config.json) differs; --any-source compares them anyway, e.g. after a rename")
         }
         self.table = table
     }

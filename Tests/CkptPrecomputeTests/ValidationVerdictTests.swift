@@ -195,6 +195,27 @@ import Testing
         return m.hiddenSize + m.qWidth + 2 * m.kvWidth
     }
 
+    // MARK: - Provenance
+
+    @Test func aConversionOfAnotherCheckpointIsRefused() throws {
+        let converted = try ConversionTests.convert("llama/model.gguf")
+        // The same model stored as safetensors: another source checkpoint.
+        let other = Samples.url("tiny/llama/hf-f32").path
+        var run = try runCkpt(["validate", other, converted])
+        #expect(run.status == 2)
+        #expect(run.stderr == "ckpt: error: \(converted): was converted from another checkpoint than \(other): the source "
+            + "fingerprint it records (file names, sizes, headers, config.json) differs; --any-source compares them anyway, "
+            + "e.g. after a rename\n")
+        // A renamed original is refused too, and compared with --any-source.
+        let dir = try makeScopedTemporaryDirectory("provenance")
+        let renamed = dir.appendingPathComponent("renamed.gguf").path
+        try FileManager.default.copyItem(atPath: Samples.url("tiny/llama/model.gguf").path, toPath: renamed)
+        run = try runCkpt(["validate", renamed, converted])
+        #expect(run.status == 2)
+        run = try runCkpt(["validate", renamed, converted, "--any-source"])
+        #expect(run.status == 0, "\(run.stdout)")
+    }
+
     // MARK: - Limits the user sets
 
     @Test func binomialAllowanceMatchesTheTail() {
