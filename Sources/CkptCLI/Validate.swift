@@ -77,11 +77,11 @@ struct Validate: ParsableCommand {
         lines.append("structure: \(report.identicalTensors) tensors identical, \(report.replacedTensors) replaced by the table"
             + (report.structurePassed ? ", nothing missing or extra: ok" : ": FAILED"))
         for problem in report.structureProblems { lines.append("  \(problem)") }
-        lines.append("table audit (\(report.tableType)): \(report.auditedRows) rows recomputed in f64; worst |Δ| "
+        lines.append("table audit (\(report.storage.rawValue)): \(report.auditedRows) rows recomputed in f64; worst |Δ| "
             + String(format: "%.3e", report.worstAuditError) + " at token \(report.worstAuditToken) ("
             + String(format: "%.2f", report.worstAuditRatio) + " of its limit): " + (report.auditPassed ? "ok" : "FAILED"))
         lines.append("logits: \(report.sequences.count) sequence(s) of \(report.sequences.first?.count ?? 0) tokens, \(s.count) positions")
-        lines.append("  against the original with the table's \(report.tableType) rounding: max |Δlogit| "
+        lines.append("  against the original with the table's \(report.storage.rawValue) rounding: max |Δlogit| "
             + String(format: "%.3e", report.consistency.maxAbsoluteDifference) + " (limit " + String(format: "%.3e", report.consistencyLimit)
             + "; the rounding itself moves logits by up to " + String(format: "%.3e", report.roundingEffect) + ")")
         lines.append("  against the original as it is:\n")
@@ -101,18 +101,12 @@ struct Validate: ParsableCommand {
     }
 
     /// What the table's rounding costs against the original, when no limit judges it: said when the
-    /// mean KLD is above what the storage type typically costs (llama.cpp measured BF16 against FP16
-    /// weights at 2.5e-5 on Llama-3-8B).
+    /// mean KLD is above what the storage type typically costs (`TableStorage.typicalMeanKLD`).
     func qualityNote(_ report: Validator.Report) -> String? {
-        let typical: Double = switch report.tableType {
-        case "F32": 1e-6
-        case "F16": 5e-5
-        case "BF16": 1e-4
-        default: 1e-3
-        }
+        let typical = report.storage.typicalMeanKLD
         let kld = report.statistics.meanKLD
         guard kld > typical else { return nil }
-        return "\(report.tableType) rounding costs this model a mean KLD of " + String(format: "%.2e", kld)
+        return "\(report.storage.rawValue) rounding costs this model a mean KLD of " + String(format: "%.2e", kld)
             + ", more than the " + String(format: "%.0e", typical) + " it typically costs (not judged without --max-kld); "
             + "--table-dtype f32 avoids it"
     }
@@ -120,7 +114,7 @@ struct Validate: ParsableCommand {
     func jsonReport(_ report: Validator.Report, seconds: Double) -> JSONObject {
         let s = report.statistics
         return JSONObject([
-            ("passed", .bool(report.passed)), ("table_dtype", .string(report.tableType)),
+            ("passed", .bool(report.passed)), ("table_dtype", .string(report.storage.rawValue)),
             ("checks", .array(report.checks.map { check in
                 .object(JSONObject([
                     ("name", .string(check.name)), ("passed", .bool(check.passed)), ("detail", .string(check.detail)),

@@ -43,12 +43,9 @@ public final class TableRowReader {
         let blobTensor = try Self.tensor(PrecomputedTable.framesTensorName, in: checkpoint)
         let offsetsTensor = try Self.tensor(PrecomputedTable.frameOffsetsTensorName, in: checkpoint)
         file = checkpoint.files[blobTensor.fileIndex].path
-        let stored: TensorType? = switch checkpoint.format {
-        case .gguf: GGMLType.named(table.tableDType).map(TensorType.ggml)
-        case .safetensors: SafetensorsDType(rawValue: table.tableDType).map(TensorType.safetensors)
-        }
-        guard let stored, stored.isFloatDecodable, let bytes = stored.byteCount(elements: rowWidth) else {
-            throw ModelError(file: checkpoint.path, "table dtype \(table.tableDType) cannot hold rows of \(rowWidth) values")
+        guard let stored = table.storage.tensorType(in: checkpoint.format), let bytes = stored.byteCount(elements: rowWidth) else {
+            throw ModelError(
+                file: checkpoint.path, "table storage \(table.storage.rawValue) cannot hold rows of \(rowWidth) values in \(checkpoint.format.rawValue)")
         }
         type = stored
         rowBytes = bytes

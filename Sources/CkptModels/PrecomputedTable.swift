@@ -43,7 +43,8 @@ public struct PrecomputedTable: Sendable, Equatable {
     public var removedTensors: [String]
     /// Whether the attention output bias of layer 0 is already inside the residual segment.
     public var outputBiasFolded: Bool
-    public var tableDType: String
+    /// How the values are stored.
+    public var storage: TableStorage
     /// zstd framing, or nil when the table is stored as a plain tensor.
     public var compression: Compression?
     /// SHA-256 over the source files' names, sizes and headers.
@@ -65,7 +66,7 @@ public struct PrecomputedTable: Sendable, Equatable {
     public var tableTensor: String { compression == nil ? Self.tensorName : Self.framesTensorName }
 
     public init(
-        block: Block, rows: Int?, segmentWidths: [Int], removedTensors: [String], outputBiasFolded: Bool, tableDType: String,
+        block: Block, rows: Int?, segmentWidths: [Int], removedTensors: [String], outputBiasFolded: Bool, storage: TableStorage,
         compression: Compression?, sourceFingerprint: String, toolVersion: String, options: String,
         rope: ModelDescription.Rope
     ) {
@@ -75,7 +76,7 @@ public struct PrecomputedTable: Sendable, Equatable {
         self.rows = rows
         self.removedTensors = removedTensors
         self.outputBiasFolded = outputBiasFolded
-        self.tableDType = tableDType
+        self.storage = storage
         self.compression = compression
         self.sourceFingerprint = sourceFingerprint
         self.toolVersion = toolVersion
@@ -98,7 +99,7 @@ public struct PrecomputedTable: Sendable, Equatable {
             GGUFKeyValue(p + "rope_style", .string(ropeStyle)),
             GGUFKeyValue(p + "rope_dimensions", .uint32(UInt32(ropeDimensions))),
             GGUFKeyValue(p + "rope_theta", .float64(ropeTheta)),
-            GGUFKeyValue(p + "table_dtype", .string(tableDType)),
+            GGUFKeyValue(p + "table_dtype", .string(storage.rawValue)),
             GGUFKeyValue(p + "compression", .string(compressionName)),
             GGUFKeyValue(p + "output_bias_folded", .bool(outputBiasFolded)),
             GGUFKeyValue(p + "removed_tensors", .array(GGUFArray(strings: removedTensors))),
@@ -123,7 +124,7 @@ public struct PrecomputedTable: Sendable, Equatable {
             ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })), ("rows", .number(JSONNumber(rows ?? 0))),
             ("rope_style", .string(ropeStyle)), ("rope_dimensions", .number(JSONNumber(ropeDimensions))),
             ("rope_theta", JSONNumber(exactly: ropeTheta).map(JSONValue.number) ?? .null),
-            ("table_dtype", .string(tableDType)), ("compression", .string(compressionName)),
+            ("table_dtype", .string(storage.rawValue)), ("compression", .string(compressionName)),
             ("output_bias_folded", .bool(outputBiasFolded)), ("removed_tensors", .array(removedTensors.map(JSONValue.string))),
             ("source_fingerprint", .string(sourceFingerprint)), ("tool_version", .string(toolVersion)),
             ("options", .string(options)),
@@ -177,10 +178,14 @@ public struct PrecomputedTable: Sendable, Equatable {
         if compression != nil, rows == nil {
             throw ModelError(file: config.file, "a compressed table needs \(key("rows"))")
         }
+        let storageName = try reader.string(key("table_dtype")) ?? ""
+        guard let storage = TableStorage(rawValue: storageName) else {
+            throw ModelError(file: config.file, "table storage type \"\(storageName)\" is not supported by this ckpt (\(key("table_dtype")))")
+        }
         var table = PrecomputedTable(
             block: block, rows: rows, segmentWidths: widths, removedTensors: try reader.stringList(key("removed_tensors")) ?? [],
             outputBiasFolded: try reader.bool(key("output_bias_folded")) ?? false,
-            tableDType: try reader.string(key("table_dtype")) ?? "", compression: compression,
+            storage: storage, compression: compression,
             sourceFingerprint: try reader.string(key("source_fingerprint")) ?? "",
             toolVersion: try reader.string(key("tool_version")) ?? "", options: try reader.string(key("options")) ?? "",
             rope: ModelDescription.Rope(style: .neox, dimensions: 0, theta: 0))

@@ -94,8 +94,8 @@ public struct ConversionSizer {
         let embedding = try embeddingTensor()
         let auto = try TableEncoding.resolve(.auto, format: source.format, embedding: embedding.type, path: input)
         return try tableTypeChoices.map { requested in
-            let type = try TableEncoding.resolve(requested, format: source.format, embedding: embedding.type, path: input)
-            return try sizes(type == auto ? .auto : requested)
+            let storage = try TableEncoding.resolve(requested, format: source.format, embedding: embedding.type, path: input)
+            return try sizes(storage == auto ? .auto : requested)
         }
     }
 
@@ -107,7 +107,8 @@ public struct ConversionSizer {
     /// What `convert --table-dtype requested` writes (the plain table; `--compress` is not taken into account).
     public func sizes(_ requested: ConversionOptions.TableType) throws -> ConversionSizes {
         let embedding = try embeddingTensor()
-        let tableType = try TableEncoding.resolve(requested, format: source.format, embedding: embedding.type, path: input)
+        let storage = try TableEncoding.resolve(requested, format: source.format, embedding: embedding.type, path: input)
+        let tableType = storage.tensorType(in: source.format)!
         let auto = try? TableEncoding.resolve(.auto, format: source.format, embedding: embedding.type, path: input)
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
@@ -115,7 +116,7 @@ public struct ConversionSizer {
         else {
             throw FormatError(file: input, "table rows of \(width) values are not whole \(tableType.name) blocks")
         }
-        let layout = layout(tableType: tableType, requested: requested)
+        let layout = layout(storage: storage, requested: requested)
         let removed = layout.removed
         let headCopy = layout.copiesTiedHead ? embedding.byteCount : 0
         let table = plainTable(tableType, width: width)
@@ -126,7 +127,7 @@ public struct ConversionSizer {
         let replaced = Set(model.firstLayerTableTensors)
         let layerZeroBytes = source.tensors.filter { replaced.contains($0.name) && $0.name != embedding.name }.reduce(0) { $0 + $1.byteCount }
         return ConversionSizes(
-            tableType: tableType.name, isAuto: auto == tableType, tableRows: m.vocabSize, tableWidth: width, tableBytes: tableBytes,
+            tableType: tableType.name, isAuto: auto == storage, tableRows: m.vocabSize, tableWidth: width, tableBytes: tableBytes,
             inputBytes: source.files.reduce(0) { $0 + $1.size },
             removedBytes: source.tensors.filter { removed.contains($0.name) }.reduce(0) { $0 + $1.byteCount },
             headCopyBytes: headCopy, outputBytes: outputBytes,
@@ -135,12 +136,12 @@ public struct ConversionSizer {
 
     /// What a plain conversion with `tableType` lays out; the source fingerprint is a stand-in of the
     /// same length (a SHA-256 in hex), so the headers have the size the real ones will have.
-    func layout(tableType: TensorType, requested: ConversionOptions.TableType) -> ConversionLayout {
+    func layout(storage: TableStorage, requested: ConversionOptions.TableType) -> ConversionLayout {
         var options = ConversionOptions(threads: 1)
         options.tableType = requested
         options.keepOriginal = keepOriginal
         var hasher = SHA256()
-        let spec = Converter.tableSpec(model: model, options: options, tableType: tableType, compression: nil, fingerprint: hasher.finalize())
+        let spec = Converter.tableSpec(model: model, options: options, storage: storage, compression: nil, fingerprint: hasher.finalize())
         return ConversionLayout(source: source, model: model, spec: spec, keepOriginal: keepOriginal)
     }
 

@@ -40,6 +40,7 @@ public struct Converter {
     /// The table type fits the format (q8_0 is GGUF only) and rows are whole blocks of it (Q8_0: 32 values).
     func checkTableRows() throws(FormatError) {
         let type = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embeddingType(), path: output)
+            .tensorType(in: source.format)!
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
         guard type.byteCount(elements: m.vocabSize * width) != nil, type.byteCount(elements: width) != nil else {
@@ -58,20 +59,20 @@ public struct Converter {
     public var removedTensors: [String] { model.firstLayerTableTensors }
 
     /// The table's description as recorded in the output.
-    func tableSpec(tableType: TensorType, compression: TableCompression?) -> PrecomputedTable {
-        Self.tableSpec(model: model, options: options, tableType: tableType, compression: compression, fingerprint: fingerprint())
+    func tableSpec(storage: TableStorage, compression: TableCompression?) -> PrecomputedTable {
+        Self.tableSpec(model: model, options: options, storage: storage, compression: compression, fingerprint: fingerprint())
     }
 
     /// The table's description for `model` converted with `options`, from `fingerprint` (`fingerprint()`).
     static func tableSpec(
-        model: Model, options: ConversionOptions, tableType: TensorType, compression: TableCompression?, fingerprint: String
+        model: Model, options: ConversionOptions, storage: TableStorage, compression: TableCompression?, fingerprint: String
     ) -> PrecomputedTable {
         let m = model.description
         return PrecomputedTable(
             block: m.block == .serial ? .serial : .parallel, rows: m.vocabSize,
             segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth],
             removedTensors: options.keepOriginal ? [] : model.firstLayerTableTensors,
-            outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, tableDType: tableType.name,
+            outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, storage: storage,
             compression: compression.map {
                 PrecomputedTable.Compression(frameRows: $0.frameRows, shufflePlanes: $0.shufflePlanes, level: Int($0.level))
             }, sourceFingerprint: fingerprint, toolVersion: toolVersion, options: options.recorded,
@@ -85,7 +86,8 @@ public struct Converter {
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {
         let start = Date()
         let embedding = model.tensor(.embedding)!
-        let tableType = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embedding.type, path: output)
+        let storage = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embedding.type, path: output)
+        let tableType = storage.tensorType(in: source.format)!
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
         let tableBytes = tableType.byteCount(elements: m.vocabSize * width)!
@@ -94,9 +96,9 @@ public struct Converter {
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
             threads: options.threads, chunkRows: options.chunkRows)
         let compression = options.compressionLevel.map {
-            TableCompression(level: $0, tableType: tableType, rowWidth: width, chunkRows: options.chunkRows)
+            TableCompression(level: $0, storage: storage, rowBytes: tableType.byteCount(elements: width)!, chunkRows: options.chunkRows)
         }
-        let spec = tableSpec(tableType: tableType, compression: compression)
+        let spec = tableSpec(storage: storage, compression: compression)
         let removed = options.keepOriginal ? [] : Set(spec.removedTensors)
         let kept = source.tensors.filter { !removed.contains($0.name) }
         let headCopy = m.tiedHead && !options.keepOriginal ? embedding.byteCount : 0

@@ -1,5 +1,6 @@
 import CkptCompression
 import CkptFormats
+import CkptModels
 
 /// How a compressed table is framed (FORMAT.md, "Compression"): whole rows per zstd frame, so a
 /// runtime fetches one token's row by decompressing one frame; bytes optionally shuffled into planes.
@@ -16,17 +17,13 @@ struct TableCompression: Sendable {
     /// but no more than a chunk (so chunks, and with them the computed values, are the same as
     /// without compression); shuffled by element width for float types. Q8_0 blocks mix scales and
     /// codes, so they are not shuffled.
-    init(level: Int32, tableType: TensorType, rowWidth: Int, chunkRows: Int, targetFrameBytes: Int = 16 << 10) {
+    init(level: Int32, storage: TableStorage, rowBytes: Int, chunkRows: Int, targetFrameBytes: Int = 16 << 10) {
         self.level = level
-        rowBytes = tableType.byteCount(elements: rowWidth) ?? 0
+        self.rowBytes = rowBytes
         var rows = 1
         while rows * rowBytes < targetFrameBytes, rows * 2 <= chunkRows { rows *= 2 }
         frameRows = rows
-        switch tableType.name {
-        case "F32": shufflePlanes = 4
-        case "F16", "BF16": shufflePlanes = 2
-        default: shufflePlanes = 1
-        }
+        shufflePlanes = storage.shufflePlanes
     }
 
     /// The compressed frames of `encoded`, `rows` whole rows of the table type.

@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptModels
 
 /// Encodes f32 table rows into the table's storage type.
 struct TableEncoding: Sendable {
@@ -41,29 +42,21 @@ struct TableEncoding: Sendable {
         }
     }
 
-    /// The storage type for `requested` given the checkpoint format and the embedding's type.
+    /// The storage type for `requested` given the checkpoint format and the embedding's type: `auto`
+    /// keeps the embedding's float type (F32, BF16), and takes F16 for anything else.
     static func resolve(
         _ requested: ConversionOptions.TableType, format: Checkpoint.Format, embedding: TensorType, path: String
-    ) throws(FormatError) -> TensorType {
-        var choice = requested
-        if choice == .auto {
-            switch embedding.name {
-            case "F32": choice = .f32
-            case "BF16": choice = .bf16
-            default: choice = .f16
-            }
+    ) throws(FormatError) -> TableStorage {
+        let storage: TableStorage = switch requested {
+        case .auto: embedding.name == "F32" ? .f32 : (embedding.name == "BF16" ? .bf16 : .f16)
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        case .q8_0: .q8_0
         }
-        switch (choice, format) {
-        case (.q8_0, .safetensors):
-            throw FormatError(file: path, "--table-dtype q8_0 is only available for GGUF output")
-        case (.q8_0, .gguf): return .ggml(.q8_0)
-        case (.f32, .gguf): return .ggml(.f32)
-        case (.f16, .gguf): return .ggml(.f16)
-        case (.bf16, .gguf): return .ggml(.bf16)
-        case (.f32, .safetensors): return .safetensors(.f32)
-        case (.f16, .safetensors): return .safetensors(.f16)
-        case (.bf16, .safetensors): return .safetensors(.bf16)
-        case (.auto, _): preconditionFailure("resolved above")
+        guard storage.tensorType(in: format) != nil else {
+            throw FormatError(file: path, "--table-dtype \(requested.rawValue) is only available for GGUF output")
         }
+        return storage
     }
 }

@@ -59,7 +59,8 @@ public struct Validator {
         public var sequences: [[Int]]
         public var maxKLD: Double?
         public var minSameTop: Double?
-        public var tableType: String
+        /// How the converted table stores its values.
+        public var storage: TableStorage
         /// Wall time of the structure check, the table audit and the forward passes.
         public var phaseSeconds: (structure: Double, audit: Double, logits: Double)
 
@@ -80,7 +81,7 @@ public struct Validator {
                     name: "table audit", passed: auditPassed,
                     detail: "worst row error " + Self.text(worstAuditRatio, "%.2f") + (auditPassed ? " ≤ " : " > ")
                         + "1 of its limit over \(auditedRows) rows (token \(worstAuditToken))",
-                    advice: "stored rows differ from the original's first layer by more than \(tableType) rounding: convert again"),
+                    advice: "stored rows differ from the original's first layer by more than \(storage.rawValue) rounding: convert again"),
                 Check(
                     name: "logits vs rounded original", passed: consistencyPassed,
                     detail: "max |Δlogit| " + Self.text(consistency.maxAbsoluteDifference) + (consistencyPassed ? " ≤ " : " > ")
@@ -104,7 +105,7 @@ public struct Validator {
             if mean > limit, passed { detail += " but within sampling noise (95% lower bound " + Self.text(lowerBound) + ")" }
             return Check(
                 name: "mean KLD", passed: passed, detail: detail,
-                advice: "\(tableType) rounding costs more than --max-kld allows: --table-dtype f32 (or f16) keeps more precision")
+                advice: "\(storage.rawValue) rounding costs more than --max-kld allows: --table-dtype f32 (or f16) keeps more precision")
         }
 
         /// Fails when the top-1 changes (outside near-ties) are too many for a true rate of
@@ -192,8 +193,9 @@ public struct Validator {
         let base = Engine(model: original)
         let baseLogits = try base.logits(sequences: sequences)
         let candidateLogits = try Engine(model: converted).logits(sequences: sequences)
-        let storage = try TableRowReader(model: converted).storageType
-        let referenceLogits = storage.name == "F32" ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding(to: storage))
+        let storageType = try TableRowReader(model: converted).storageType
+        let referenceLogits = table.storage == .f32
+            ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding(to: storageType))
         var statistics = DivergenceStatistics()
         var consistency = DivergenceStatistics()
         var roundingEffect = 0.0
@@ -217,7 +219,7 @@ public struct Validator {
             auditedRows: audit.rows, worstAuditRatio: audit.ratio, worstAuditToken: audit.token, worstAuditError: audit.error,
             statistics: statistics, consistency: consistency, roundingEffect: roundingEffect,
             consistencyLimit: Self.consistencyLimit(roundingEffect: roundingEffect, logitScale: logitScale),
-            sequences: sequences, maxKLD: options.maxKLD, minSameTop: options.minSameTop, tableType: table.tableDType,
+            sequences: sequences, maxKLD: options.maxKLD, minSameTop: options.minSameTop, storage: table.storage,
             phaseSeconds: (structureSeconds, auditSeconds, logitsSeconds))
     }
 
@@ -320,24 +322,12 @@ public struct Validator {
                 let blockScale = block.map { abs(expected[$0]) }.max() ?? 0
                 for i in block {
                     let error = abs(Double(row[i]) - expected[i])
-                    let limit = Self.allowedError(table.tableDType, value: expected[i], blockScale: blockScale)
+                    let limit = 1e-4 * (1 + abs(expected[i])) + table.storage.roundingBound(value: expected[i], blockScale: blockScale)
                     if error / limit > worst.ratio { worst = (error / limit, token, error) }
                 }
             }
         }
         return (tokens.count, worst.ratio, worst.token, worst.error)
-    }
-
-    /// f32 computation error plus the storage type's rounding: half an f16/bf16 ulp; for Q8_0 half a
-    /// step plus the step's own f16 rounding times the largest code (0.5 + 127·2⁻¹¹ steps).
-    static func allowedError(_ type: String, value: Double, blockScale: Double) -> Double {
-        let compute = 1e-4 * (1 + abs(value))
-        switch type {
-        case "F32": return compute
-        case "F16": return compute + abs(value) * 0x1p-11 + 0x1p-24
-        case "BF16": return compute + abs(value) * 0x1p-8
-        default: return compute + blockScale / 127 * (0.5 + 127 * 0x1p-11) * 1.01
-        }
     }
 
     func randomSequences(_ options: Options) -> [[Int]] {

@@ -31,7 +31,7 @@ import Testing
         let packedPath = try Self.convert(source, tableType: type, level: 3)
         let packed = try Model(Checkpoint.open(packedPath))
         let compression = try #require(packed.table?.compression)
-        #expect(packed.table?.tableDType == plain.table?.tableDType)
+        #expect(packed.table?.storage == plain.table?.storage)
         #expect(packed.table?.rows == plain.description.vocabSize)
         #expect(64 % compression.frameRows == 0)
         #expect(packed.checkpoint.tensor(named: PrecomputedTable.tensorName) == nil)

@@ -115,7 +115,7 @@ import Testing
         let output = try Self.convert("llama/model.gguf", tableType: type)
         let converted = try Model(Checkpoint.open(output))
         let expectedName = ["f16": "F16", "bf16": "BF16", "q8_0": "Q8_0", "auto": "F32"][type.rawValue]
-        #expect(converted.table?.tableDType == expectedName)
+        #expect(converted.table?.storage.rawValue == expectedName)
         let logits = try Engine(model: converted).logits(tokens: try Self.requireTokens())
         let expected = try NumpyArray(contentsOf: Samples.url("tiny/llama/logits.npy").path).values
         // Storage rounding only: well under the logits' own scale (~3).

@@ -216,6 +216,21 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)")
     }
 
+    @Test func anUnknownStorageTypeIsRefusedByName() throws {
+        let converted = try ConversionTests.convert("llama/model.gguf")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: converted)))
+        // The value of ckpt.precompute.table_dtype follows its key, a u32 type and a u64 length: "F32".
+        let key = Array("ckpt.precompute.table_dtype".utf8)
+        let at = try #require((0...(bytes.count - key.count)).first { Array(bytes[$0..<($0 + key.count)]) == key })
+        let value = at + key.count + 4 + 8
+        #expect(Array(bytes[value..<(value + 3)]) == Array("F32".utf8))
+        bytes.replaceSubrange(value..<(value + 3), with: Array("F31".utf8))
+        try Data(bytes).write(to: URL(fileURLWithPath: converted))
+        let run = try runCkpt(["logits", converted, "--tokens", "1,2", "--out", converted + ".npy"])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasSuffix("table storage type \"F31\" is not supported by this ckpt (ckpt.precompute.table_dtype)\n"), "\(run.stderr)")
+    }
+
     // MARK: - Limits the user sets
 
     @Test func binomialAllowanceMatchesTheTail() {
