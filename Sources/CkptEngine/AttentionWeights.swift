@@ -3,7 +3,7 @@ import CkptModels
 
 /// One layer's Q, K, V projections as `[in, out]` matrices (each checkpoint matrix transposed, the
 /// layout `GEMM.multiply` takes) and their biases, whatever fused layout the checkpoint stores
-/// (ARCHITECTURES.md §1a). The transposed matrices are kept with the layer's cached weights, so a cached
+/// (docs/architectures.md, "Fused projections"). The transposed matrices are kept with the layer's cached weights, so a cached
 /// layer is transposed (and a fused one split) once, not for every chunk of the table.
 struct AttentionWeights {
     var q: [Float]

@@ -4,7 +4,7 @@ import CkptModels
 
 /// The reference forward pass: f32 math, weights decoded one matrix at a time as needed, GEMM
 /// through BLAS, causal attention over one token sequence. Follows transformers' semantics for every
-/// supported family (ARCHITECTURES.md), whichever format the weights come from.
+/// supported family (docs/architectures.md), whichever format the weights come from.
 public struct Engine: Sendable {
     public let model: Model
     let rope: RotaryEmbedding

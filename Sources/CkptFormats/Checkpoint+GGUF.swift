@@ -2,7 +2,7 @@ import Foundation
 
 extension Checkpoint {
     /// Opens a GGUF file, or all shards of a split one (`name-00001-of-00003.gguf`, any shard given),
-    /// applying llama-model-loader's checks (FORMATS.md §1.7).
+    /// applying llama-model-loader's checks (docs/formats.md, "Split GGUF").
     static func openGGUF(_ path: String) throws(FormatError) -> Checkpoint {
         let paths = Self.ggufShardPaths(path) ?? [path]
         var files: [MappedFile] = []

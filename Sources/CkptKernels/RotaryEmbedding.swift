@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Rotary position embedding over the first `dimensions` of each head (ARCHITECTURES.md §3).
+/// Rotary position embedding over the first `dimensions` of each head (docs/architectures.md, "Rotary embedding").
 public struct RotaryEmbedding: Sendable {
     public enum Pairing: Sendable {
         /// Pair `(j, j + R/2)` (rotate-half, HF layout).

@@ -3,7 +3,7 @@ import CkptFormats
 /// Typed reads of model hyperparameters from either `config.json` or GGUF metadata, accepting the
 /// spellings published checkpoints use and naming the file and key in every error.
 ///
-/// Every value taken from a file is range-checked here before it becomes a size (FORMATS.md §4 rows 15, 34).
+/// Every value taken from a file is range-checked here before it becomes a size (docs/formats.md, "Hostile inputs" rows 15, 34).
 public struct ConfigReader: Sendable {
     enum Source: Sendable {
         case json(JSONObject)

@@ -2,7 +2,7 @@ import CkptFormats
 
 extension ModelDescription {
     /// The description of a GGUF file from its metadata, with llama.cpp's defaults where keys are absent
-    /// (ARCHITECTURES.md §2). `vocabSize` comes from the embedding tensor's rows; `tiedHead` is settled
+    /// (docs/architectures.md, "GGUF metadata keys"). `vocabSize` comes from the embedding tensor's rows; `tiedHead` is settled
     /// by `Model` from the tensors present.
     public static func gguf(_ metadata: ConfigReader, architecture: String, embeddingRows: Int) throws(ModelError)
         -> ModelDescription

@@ -1,7 +1,7 @@
 import CkptFormats
 
 extension ModelDescription {
-    /// The description of a transformers checkpoint from its `config.json` (ARCHITECTURES.md §2).
+    /// The description of a transformers checkpoint from its `config.json` (docs/architectures.md, "config.json keys").
     /// `tiedHead` is provisional here; `Model` settles it from the tensors present.
     public static func huggingFace(_ config: ConfigReader) throws(ModelError) -> ModelDescription {
         let file = config.file

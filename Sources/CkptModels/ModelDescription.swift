@@ -1,6 +1,6 @@
 /// One architecture-neutral description of a decoder-only transformer: everything the reference
 /// engine and the first-layer precompute need to know, whichever file format it came from
-/// (ARCHITECTURES.md §1).
+/// (docs/architectures.md, "The model description").
 public struct ModelDescription: Sendable, Equatable {
     /// The normalization used by the blocks and the final norm.
     public enum Norm: Sendable, Equatable {

@@ -21,7 +21,7 @@ extension TensorNameScheme {
         }
     }
 
-    /// transformers' names for each family (ARCHITECTURES.md §2).
+    /// transformers' names for each family (docs/architectures.md, "Tensor names").
     static func huggingFace(_ family: ArchitectureFamily) -> TensorNameScheme {
         let base = huggingFaceLlama
         switch family {

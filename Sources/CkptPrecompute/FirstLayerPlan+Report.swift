@@ -2,7 +2,7 @@ import CkptFormats
 import Foundation
 
 extension FirstLayerPlan {
-    /// The rows `ckpt plan` prints, in FORMULAS.md's order: label and exact value.
+    /// The rows `ckpt plan` prints, in the paper's order (docs/paper-formulas.md, "Report rows"): label and exact value.
     public func rows(batches: [Int]) -> [(label: String, value: Value)] {
         var rows: [(String, Value)] = [
             ("Q+P weights per layer", .count(queryAndOutputWeightsPerLayer)),
@@ -30,8 +30,9 @@ extension FirstLayerPlan {
         case factor(Double)
         case percent(Double)
 
-        /// As FORMULAS.md writes it: `25,165,824`, `2,458x`, `-3%`; factors below 10 with two
-        /// significant digits (`3.1x`, `0.73x`), and below 1 marked `(slower)`: the table reads more.
+        /// As the paper writes it (docs/paper-formulas.md, "Number format"): `25,165,824`, `2,458x`, `-3%`;
+        /// factors below 10 with two significant digits (`3.1x`, `0.73x`), and below 1 marked `(slower)`:
+        /// the table reads more.
         public var text: String {
             switch self {
             case .count(let n): grouped(n)

@@ -1,7 +1,7 @@
 import CkptFormats
 import CkptModels
 
-/// The paper's analysis of precomputing the first layer (../shared/paper/FORMULAS.md), for one model:
+/// The paper's analysis of precomputing the first layer (docs/paper-formulas.md), for one model:
 /// weights eliminated, first-layer reads per batch with and without the table, and the memory change.
 ///
 /// Figures follow the paper's convention: weight matrices only; layer-0 biases, norm weights and the

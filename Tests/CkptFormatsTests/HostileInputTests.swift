@@ -3,7 +3,7 @@ import CkptTestSupport
 import Foundation
 import Testing
 
-/// FORMATS.md §4: every applicable hostile input is refused with an error naming the file and the problem.
+/// docs/formats.md, "Hostile inputs": every applicable hostile input is refused with an error naming the file and the problem.
 @Suite struct HostileInputTests {
     /// Writes `input` into `directory` (each test's own, removed when it ends).
     static func write(_ input: HostileInput, in directory: URL) throws -> String {

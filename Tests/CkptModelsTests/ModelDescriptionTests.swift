@@ -103,7 +103,7 @@ import Testing
     }
 }
 
-/// FORMATS.md §4 row 15: standard keys with the wrong type are refused by the typed getters.
+/// docs/formats.md, "Hostile inputs" row 15: standard keys with the wrong type are refused by the typed getters.
 @Suite struct GGUFMetadataTypeTests {
     func describe(_ entries: [GGUFKeyValue]) throws(ModelError) -> ModelDescription {
         try ModelDescription.gguf(ConfigReader(gguf: entries, architecture: "llama", file: "m.gguf"), architecture: "llama", embeddingRows: 10)

@@ -5,7 +5,7 @@ import CkptTestSupport
 import Foundation
 import Testing
 
-/// `ckpt plan` reproduces every number of ../shared/paper/FORMULAS.md (corrected revision).
+/// `ckpt plan` reproduces every number of docs/paper-formulas.md, "Reference figures" (the paper's corrected revision).
 @Suite struct FirstLayerPlanTests {
     func plan(_ config: String, assumeParallel: Bool = false) throws -> [String: String] {
         let run = try runCkpt(["plan", Samples.url("configs/\(config)").path, "--json"] + (assumeParallel ? ["--assume-parallel"] : []))
@@ -19,7 +19,7 @@ import Testing
 
     /// The paper's table, column by column; Pythia's vocabulary-dependent rows use the published 50,432.
     /// Factors below 10 carry two significant digits: Mistral's B=1,024 (29,360,128 / 10,485,760 = 2.8)
-    /// is FORMULAS.md's "3x".
+    /// is the paper's "3x" (docs/paper-formulas.md, "Reference figures").
     @Test func reproducesThePaper() throws {
         let expected: [(String, [String], Bool)] = [
             ("mistral-7b.json", ["33,554,432", "8,388,608", "176,160,768", "262,144,000", "25,165,824", "25,169,920", "10,240",

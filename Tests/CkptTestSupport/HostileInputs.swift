@@ -1,6 +1,6 @@
 /// One hostile or malformed input file and the fragment its error message must contain.
 public struct HostileInput: Sendable, CustomStringConvertible {
-    /// Row of FORMATS.md §4 and a short label.
+    /// Row of docs/formats.md, "Hostile inputs", and a short label.
     public var label: String
     /// File name extension: "gguf" or "safetensors".
     public var fileExtension: String
@@ -16,7 +16,7 @@ public struct HostileInput: Sendable, CustomStringConvertible {
     }
 }
 
-/// Every applicable row of FORMATS.md §4 for single files, as bytes built here.
+/// Every applicable row of docs/formats.md, "Hostile inputs", for single files, as bytes built here.
 public enum HostileInputs {
     public static var gguf: [HostileInput] {
         var cases: [HostileInput] = []

@@ -1,4 +1,5 @@
-// GGUF v2/v3 (ggml docs/gguf.md; FORMATS.md §1, §2.1, §4). All integers little-endian, packed:
+// GGUF v2/v3 (the GGUF spec in the ggml repository; docs/formats.md, "GGUF layout", "GGUF header checks",
+// "Hostile inputs"). All integers little-endian, packed:
 //
 //   magic "GGUF" | u32 version (2|3) | u64 tensor_count | u64 kv_count
 //   kv_count ×   { string key | u32 value_type | value }          string = u64 length + bytes

@@ -1,4 +1,4 @@
-/// The value types of GGUF metadata (FORMATS.md §1.1), stored as a 32-bit id before each value.
+/// The value types of GGUF metadata (docs/formats.md, "GGUF layout"), stored as a 32-bit id before each value.
 public enum GGUFValueType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case uint8 = 0, int8, uint16, int16, uint32, int32, float32, bool, string, array, uint64, int64, float64
 
@@ -99,7 +99,7 @@ public enum GGUFValue: Sendable, Equatable {
 /// A GGUF array value, kept as the raw little-endian payload it had in the file.
 ///
 /// Vocabulary arrays hold hundreds of thousands of strings; decoding them lazily keeps opening a file
-/// cheap and bounds memory by the file's own size (FORMATS.md §4 row 8).
+/// cheap and bounds memory by the file's own size (docs/formats.md, "Hostile inputs", row 8).
 public struct GGUFArray: Sendable, Equatable {
     public let elementType: GGUFValueType
     public let count: Int

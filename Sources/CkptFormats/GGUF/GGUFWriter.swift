@@ -1,4 +1,4 @@
-/// Writes GGUF v3 files the way llama.cpp's writers lay them out (FORMATS.md §2.2): header, metadata
+/// Writes GGUF v3 files the way llama.cpp's writers lay them out (docs/formats.md, "GGUF writer layout"): header, metadata
 /// in the given order, tensor infos with sequentially packed offsets, zero padding to the alignment
 /// before the data and after every tensor, the last one included.
 public struct GGUFWriter {

@@ -1,7 +1,7 @@
 /// A strict RFC 8259 JSON parser for untrusted input such as safetensors headers and `config.json`.
 ///
 /// Foundation's JSON readers accept or quietly mangle what a checkpoint reader must reject
-/// (FORMATS.md §3.2, §4 rows 37–40, §6), so this parser:
+/// (docs/formats.md, "safetensors reader checks", "Strict JSON", "Hostile inputs" rows 37–40), so this parser:
 /// - rejects duplicate object keys, comparing keys by their unescaped UTF-8 bytes;
 /// - keeps numbers as literal text, so integers above 2^53 read back exactly (`JSONNumber.uint64`);
 /// - limits nesting with an explicit stack instead of recursion, so 10^6 `[` are an error, not a

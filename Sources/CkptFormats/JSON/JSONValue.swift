@@ -1,7 +1,7 @@
 /// A JSON value as `JSONParser` reads it and `serialized(options:)` writes it.
 ///
 /// Kept apart from Foundation's JSON types because safetensors headers must be checked for things
-/// those hide (FORMATS.md §4 rows 37–43, §6): numbers keep their literal text so `UInt64` values
+/// those hide (docs/formats.md, "Strict JSON", "Hostile inputs" rows 37–43): numbers keep their literal text so `UInt64` values
 /// beyond 2^53 stay exact, objects keep their order and can never hold two keys with the same bytes,
 /// and strings compare by UTF-8 bytes rather than by Unicode canonical equivalence.
 public enum JSONValue: Sendable {
@@ -129,7 +129,7 @@ public struct JSONNumber: Sendable, Equatable, CustomStringConvertible {
 /// A JSON object: entries in the order read or inserted, each key present once.
 ///
 /// Keys are distinct by UTF-8 bytes, so `"é"` (U+00E9) and `"e\u{301}"` are two keys, as in the
-/// Rust and Python readers, where a `[String: …]` would merge them (FORMATS.md §6). Lookups in large
+/// Rust and Python readers, where a `[String: …]` would merge them (docs/formats.md, "Strict JSON"). Lookups in large
 /// objects go through a byte-keyed index so that building a 10^6-entry header stays linear.
 /// Equality compares entries in order.
 public struct JSONObject: Sendable, Equatable, Sequence {

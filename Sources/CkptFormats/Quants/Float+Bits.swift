@@ -1,4 +1,4 @@
-// Scalar conversions between Float and the 16- and 8-bit float encodings (FORMATS.md §1.4).
+// Scalar conversions between Float and the 16- and 8-bit float encodings (docs/formats.md, "Scalar encodings").
 // All are done with integer bit manipulation (no Float16, which macOS x86_64 lacks) and match
 // numpy / gguf-py / torch bit for bit, NaN payloads included where noted.
 

@@ -1,4 +1,4 @@
-// Block decoders for the small-block GGML types (FORMATS.md §1.5), one block per call.
+// Block decoders for the small-block GGML types (docs/formats.md, "Block layouts and dequantization"), one block per call.
 //
 // Layouts (byte offsets; f16 = LE binary16; blocks of 32 elements unless noted):
 //   Q4_0    18 B  d f16 @0 | qs[16] @2

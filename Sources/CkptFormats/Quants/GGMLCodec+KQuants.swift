@@ -1,4 +1,4 @@
-// Block decoders for the 256-element GGML types (FORMATS.md §1.5), one block per call.
+// Block decoders for the 256-element GGML types (docs/formats.md, "Block layouts and dequantization"), one block per call.
 //
 // Layouts (byte offsets; f16 = LE binary16):
 //   Q2_K    84 B  scales[16] @0 | qs[64] @16 | d f16 @80 | dmin f16 @82

@@ -20,7 +20,7 @@ public enum QuantError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Conversions between GGML tensor encodings and f32, bit-exact with gguf-py 0.19
-/// (`gguf.quants.dequantize` / `gguf.quants.quantize`; FORMATS.md §1.4–1.5).
+/// (`gguf.quants.dequantize` / `gguf.quants.quantize`; docs/formats.md, "Scalar encodings", "Block layouts and dequantization").
 ///
 /// Both directions take flat element runs along `ne0`: element `i` of `dst`/`src` is element `i % blck`
 /// of block `i / blck`, and the blocks are stored back to back.

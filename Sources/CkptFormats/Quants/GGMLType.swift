@@ -1,4 +1,4 @@
-/// A GGML tensor element type, as stored in a GGUF tensor-info record (FORMATS.md §1.3).
+/// A GGML tensor element type, as stored in a GGUF tensor-info record (docs/formats.md, "GGML tensor types").
 ///
 /// Raw values are the on-disk ids. Removed ids (4, 5, 31–33, 36–38) and ids ≥ 43 have no case,
 /// so `GGMLType(rawValue:)` returns nil for them.

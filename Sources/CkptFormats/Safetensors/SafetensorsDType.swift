@@ -1,4 +1,4 @@
-/// The element types of the safetensors format (FORMATS.md §3.1), spelled exactly as in the header.
+/// The element types of the safetensors format (docs/formats.md, "safetensors layout"), spelled exactly as in the header.
 public enum SafetensorsDType: String, Sendable, CaseIterable, Hashable {
     case bool = "BOOL"
     case f4 = "F4"

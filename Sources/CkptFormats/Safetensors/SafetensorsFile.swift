@@ -1,4 +1,4 @@
-// safetensors (huggingface/safetensors; FORMATS.md §3):
+// safetensors (huggingface/safetensors; docs/formats.md, "safetensors layout", "safetensors reader checks"):
 //
 //   [0, 8)      N: u64 little-endian, the header length (padding included)
 //   [8, 8+N)    UTF-8 JSON object: {"NAME": {"dtype": "F16", "shape": [..], "data_offsets": [BEGIN, END]},

@@ -1,4 +1,4 @@
-/// `model.safetensors.index.json`, the map of a sharded checkpoint (FORMATS.md §3.4):
+/// `model.safetensors.index.json`, the map of a sharded checkpoint (docs/formats.md, "Sharded safetensors"):
 /// `{"metadata": {"total_size": N, ...}, "weight_map": {"tensor": "model-00001-of-00002.safetensors", ...}}`.
 public struct SafetensorsIndex: Sendable {
     public static let fileName = "model.safetensors.index.json"

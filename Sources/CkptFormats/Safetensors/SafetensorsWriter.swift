@@ -1,4 +1,4 @@
-/// Writes safetensors files as the reference writer does (FORMATS.md §3.3): compact JSON header with
+/// Writes safetensors files as the reference writer does (docs/formats.md, "safetensors writer layout"): compact JSON header with
 /// `__metadata__` first, tensors ordered by dtype (widest first) then name so every tensor is aligned
 /// to its element size, offsets contiguous from 0, header padded with spaces to a multiple of 8 — and,
 /// when a large run of tensors is copied from a source file, by up to 4 KiB more so that the run keeps
