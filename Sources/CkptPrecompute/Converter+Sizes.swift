@@ -4,7 +4,7 @@ import Foundation
 
 /// What a conversion with one table type writes, computed without writing: the figures `ckpt plan`
 /// and `ckpt convert --dry-run` print. `outputBytes` is exact for a plain (uncompressed) table: it
-/// measures the very `ConversionLayout` the writers write (FirstLayerPlanSizesTests compares it with
+/// measures the very `CheckpointRewrite` the conversion writes (FirstLayerPlanSizesTests compares it with
 /// real conversions).
 public struct ConversionSizes: Sendable, Equatable {
     /// The table's storage type as recorded (`F32`, `F16`, `BF16`, `Q8_0`).
@@ -116,14 +116,10 @@ public struct ConversionSizer {
         else {
             throw FormatError(file: input, "table rows of \(width) values are not whole \(tableType.name) blocks")
         }
-        let layout = layout(storage: storage, requested: requested)
-        let removed = layout.removed
-        let headCopy = layout.copiesTiedHead ? embedding.byteCount : 0
-        let table = plainTable(tableType, width: width)
-        let outputBytes = switch source.format {
-        case .gguf: try plannedGGUFBytes(layout, table: table)
-        case .safetensors: try plannedSafetensorsBytes(layout, table: table)
-        }
+        let rewrite = rewrite(storage: storage, requested: requested, width: width)
+        let removed = rewrite.dropped
+        let headCopy = m.tiedHead && !keepOriginal ? embedding.byteCount : 0
+        let outputBytes = try rewrite.plannedBytes()
         let replaced = Set(model.firstLayerTableTensors)
         let layerZeroBytes = source.tensors.filter { replaced.contains($0.name) && $0.name != embedding.name }.reduce(0) { $0 + $1.byteCount }
         return ConversionSizes(
@@ -134,46 +130,19 @@ public struct ConversionSizer {
             tokenReadsWithout: embedding.byteCount / max(1, m.vocabSize) + layerZeroBytes, tokenReadsWith: rowBytes)
     }
 
-    /// What a plain conversion with `tableType` lays out; the source fingerprint is a stand-in of the
-    /// same length (a SHA-256 in hex), so the headers have the size the real ones will have.
-    func layout(storage: TableStorage, requested: ConversionOptions.TableType) -> ConversionLayout {
+    /// What a plain conversion with `storage` rewrites; the table's bytes are never produced, and the
+    /// source fingerprint is a stand-in of the same length (a SHA-256 in hex), so the headers have the
+    /// size the real ones will have.
+    func rewrite(storage: TableStorage, requested: ConversionOptions.TableType, width: Int) -> CheckpointRewrite {
         var options = ConversionOptions(threads: 1)
         options.tableType = requested
         options.keepOriginal = keepOriginal
         var hasher = SHA256()
         let spec = Converter.tableSpec(model: model, options: options, storage: storage, compression: nil, fingerprint: hasher.finalize())
-        return ConversionLayout(source: source, model: model, spec: spec, keepOriginal: keepOriginal)
-    }
-
-    /// A plain table's tensor, with a placeholder for bytes that are never written.
-    func plainTable(_ type: TensorType, width: Int) -> [ConversionLayout.TableTensor] {
-        [(PrecomputedTable.tensorName, [description.vocabSize, width], type, .producer { _ in })]
-    }
-
-    /// The bytes `writeGGUF` writes: each file's header and its tensors padded to the alignment.
-    func plannedGGUFBytes(_ layout: ConversionLayout, table: [ConversionLayout.TableTensor]) throws -> Int {
-        var total = 0
-        for (metadata, tensors) in try layout.ggufFiles(table: table) {
-            let writer = GGUFWriter(metadata: metadata, tensors: tensors)
-            total += try writer.headerBytes().count + tensors.reduce(0) { $0 + alignUp($1.byteCount, to: writer.alignment)! }
-        }
-        return total
-    }
-
-    /// The bytes `writeSafetensors` writes: every safetensors file (rewritten, or cloned whole when a
-    /// sharded source's shard does not change) and the index, when there is one.
-    func plannedSafetensorsBytes(_ layout: ConversionLayout, table: [ConversionLayout.TableTensor]) throws -> Int {
-        let tensors = try layout.safetensorsTensors(table: table)
-        let metadata = layout.safetensorsMetadata
-        func fileBytes(_ writer: SafetensorsWriter) -> Int { writer.headerBytes().count + writer.dataSize }
-        if let shards = layout.keptShards(tensors) {
-            let files = shards.reduce(0) { total, shard in
-                total + (shard.rewritten ? fileBytes(SafetensorsWriter(metadata: metadata, tensors: shard.tensors)) : shard.file.size)
-            }
-            return files + layout.index(of: shards).jsonBytes().count
-        }
-        let (files, index) = SafetensorsShards.layout(tensors, metadata: metadata, maxShardBytes: layout.shardLimit)
-        return files.reduce(0) { $0 + fileBytes($1.writer) } + (index?.jsonBytes().count ?? 0)
+        let table = CheckpointRewrite.Tensor(
+            name: PrecomputedTable.tensorName, shape: [description.vocabSize, width], type: storage.tensorType(in: source.format)!,
+            source: .producer { _ in })
+        return Converter.rewrite(source: source, model: model, spec: spec, keepOriginal: keepOriginal, table: [table])
     }
 }
 

@@ -116,12 +116,10 @@ public struct Converter {
         } else {
             contents = .plain(.producer { output in _ = try timer.measure { try table.write(to: output, progress: progress) } })
         }
-        let layout = ConversionLayout(source: source, model: model, spec: spec, keepOriginal: options.keepOriginal)
-        let tableTensors = contents.tensors(tableType: tableType, rows: m.vocabSize, width: width)
-        let outputBytes = switch source.format {
-        case .gguf: try writeGGUF(layout, table: tableTensors)
-        case .safetensors: try writeSafetensors(layout, table: tableTensors)
-        }
+        let outputBytes = try write(
+            Self.rewrite(
+                source: source, model: model, spec: spec, keepOriginal: options.keepOriginal,
+                table: contents.tensors(tableType: tableType, rows: m.vocabSize, width: width)))
         return ConversionSummary(
             input: input, output: outputPaths[0], format: source.format, tableRows: m.vocabSize, tableWidth: width,
             tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes,
@@ -161,19 +159,22 @@ enum TableContents {
     /// `scratch` owns the frames' file, deleted when it goes away.
     case compressed(scratch: OutputFile, frames: MappedFile, offsets: [Int64])
 
-    /// The tensors that hold the table, in file order: name, row-major shape, type (in `tableType`'s
-    /// container: I64 offsets, and I8 frames in GGUF or U8 in safetensors), and the bytes' source.
-    func tensors(tableType: TensorType, rows: Int, width: Int) -> [(name: String, shape: [Int], type: TensorType, source: TensorSource)] {
+    /// The tensors that hold the table, in file order: the plain table, or I64 frame offsets and the
+    /// frames (I8 in GGUF, U8 in safetensors).
+    func tensors(tableType: TensorType, rows: Int, width: Int) -> [CheckpointRewrite.Tensor] {
         switch self {
         case .plain(let producer):
-            return [(PrecomputedTable.tensorName, [rows, width], tableType, producer)]
+            return [CheckpointRewrite.Tensor(name: PrecomputedTable.tensorName, shape: [rows, width], type: tableType, source: producer)]
         case .compressed(_, let frames, let offsets):
             let gguf = if case .ggml = tableType { true } else { false }
             let offsetBytes = offsets.flatMap { value in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
             return [
-                (PrecomputedTable.frameOffsetsTensorName, [offsets.count], gguf ? .ggml(.i64) : .safetensors(.i64),
-                 .producer { try $0.write(offsetBytes) }),
-                (PrecomputedTable.framesTensorName, [frames.size], gguf ? .ggml(.i8) : .safetensors(.u8), .mapped(frames, offset: 0)),
+                CheckpointRewrite.Tensor(
+                    name: PrecomputedTable.frameOffsetsTensorName, shape: [offsets.count], type: gguf ? .ggml(.i64) : .safetensors(.i64),
+                    source: .producer { try $0.write(offsetBytes) }),
+                CheckpointRewrite.Tensor(
+                    name: PrecomputedTable.framesTensorName, shape: [frames.size], type: gguf ? .ggml(.i8) : .safetensors(.u8),
+                    source: .mapped(frames, offset: 0)),
             ]
         }
     }
@@ -184,5 +185,5 @@ enum TableContents {
     }
 }
 
-/// The version recorded in converted files.
+/// ckpt's version: what `--version` prints and converted files record as their `tool_version`.
 public let toolVersion = "0.1.0"

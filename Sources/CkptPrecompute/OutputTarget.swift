@@ -113,13 +113,7 @@ struct OutputTarget {
 
     /// Names a Hugging Face conversion writes: shards, their index, config.json and the copied side files.
     static func isWrittenByConvert(_ name: String) -> Bool {
-        name.hasSuffix(".safetensors") || name == SafetensorsIndex.fileName || name == "config.json" || isSideFile(name)
-    }
-
-    /// Tokenizer and generation files, copied from beside the input into a Hugging Face output.
-    static func isSideFile(_ name: String) -> Bool {
-        ["tokenizer", "special_tokens_map", "generation_config", "vocab", "merges", "chat_template"].contains { name.hasPrefix($0) }
-            || name == "added_tokens.json"
+        name.hasSuffix(".safetensors") || name == SafetensorsIndex.fileName || name == "config.json" || CheckpointRewrite.isSideFile(name)
     }
 
     private static func isConvertedConfig(_ path: String) -> Bool {

@@ -1,16 +1,30 @@
 import CCkptSystem
-import CkptFormats
-import CkptModels
 import Foundation
 
-extension Converter {
-    /// Hugging Face output: a directory with the table as `first_layer_table.weight`, every kept tensor
-    /// byte for byte, `lm_head.weight` for a tied head, shards no larger than the source's, a rewritten
-    /// index, config.json with `tie_word_embeddings: false` and `ckpt_precompute`, and the tokenizer
-    /// files copied. Written into a temporary directory beside the output and renamed at the end.
-    func writeSafetensors(_ layout: ConversionLayout, table: [ConversionLayout.TableTensor]) throws -> Int {
-        let tensors = try layout.safetensorsTensors(table: table)
-        let metadata = layout.safetensorsMetadata
+extension CheckpointRewrite {
+    /// GGUF: writes one file per source file to `paths`, each into a temporary file beside it, and
+    /// renames them all into place at the end (`OutputFile.commitAll`). Returns the bytes written.
+    public func writeGGUF(to paths: [String], overwrite: Bool) throws -> Int {
+        var files: [OutputFile] = []
+        for ((metadata, tensors), path) in zip(try ggufFiles(), paths) {
+            let file = try OutputFile(path: path, overwrite: overwrite)
+            try GGUFWriter(metadata: metadata, tensors: tensors).write(to: file)
+            files.append(file)
+        }
+        try OutputFile.commitAll(files)
+        return files.reduce(0) { $0 + $1.position }
+    }
+
+    /// Hugging Face: writes the directory `output` — the safetensors file(s) (a sharded source keeps
+    /// its shards, the unchanged ones cloned whole: a reflink, a direct or in-kernel copy, or with
+    /// `hardLink` a hard link), the index, the rewritten config.json and the tokenizer files beside the
+    /// source — into a temporary directory beside it, then swaps it in (`replaceDirectory`). Returns
+    /// the bytes of the safetensors files and index.
+    public func writeDirectory(
+        _ output: String, hardLink: Bool, checkReplaceable: (String) throws -> Void
+    ) throws -> Int {
+        let tensors = try safetensorsTensors()
+        let metadata = rewrittenSafetensorsMetadata
         let destination = URL(fileURLWithPath: output)
         let staging = destination.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).ckpt-partial-\(getpid())")
@@ -23,39 +37,31 @@ extension Converter {
             PartialOutputs.shared.unregisterDirectory(staging.path)
         }
         let names: [String]
-        if let shards = layout.keptShards(tensors) {
-            names = try writeShards(shards, metadata: metadata, index: layout.index(of: shards), to: staging)
+        if let shards = keptShards(tensors) {
+            names = try writeShards(shards, metadata: metadata, hardLink: hardLink, to: staging)
         } else {
-            names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: layout.shardLimit, to: staging.path)
+            names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
         }
-
-        var config = source.config ?? JSONObject()
-        config["tie_word_embeddings"] = false
-        config[PrecomputedTable.configKey] = .object(layout.spec.json)
         let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
-        try configFile.write(JSONValue.object(config).serializedBytes(options: .prettyPrinted) + [0x0A])
+        try configFile.write(JSONValue.object(rewrittenConfig).serializedBytes(options: .prettyPrinted) + [0x0A])
         try configFile.commit()
-        for file in try sideFiles() {
+        for file in sideFiles() {
             try manager.copyItem(at: file, to: staging.appendingPathComponent(file.lastPathComponent))
         }
         let written = try names.reduce(0) { total, name in
             total + ((try manager.attributesOfItem(atPath: staging.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
         }
-        try replaceDirectory(output, with: staging.path)
+        try Self.replaceDirectory(output, with: staging.path, checkReplaceable: checkReplaceable)
         return written
     }
 
-    /// Keeps the source's sharding: a shard none of whose tensors change is cloned whole (`FileCloning`:
-    /// reflink, else a direct or in-kernel copy; a hard link with `--link`); the others are rewritten, the
-    /// table going where the embedding was. Returns the files written.
-    func writeShards(
-        _ shards: [ConversionLayout.KeptShard], metadata: [(key: String, value: String)], index: SafetensorsIndex, to staging: URL
+    /// The rewritten shards written, the unchanged ones cloned on their own thread meanwhile (keeping
+    /// the disk busy while the cores compute whatever the producers compute), then the index.
+    private func writeShards(
+        _ shards: [KeptShard], metadata: [(key: String, value: String)], hardLink: Bool, to staging: URL
     ) throws -> [String] {
-        // Unchanged shards are cloned on their own thread while the changed ones (and the table) are
-        // written, keeping the disk busy with both while the cores compute the table.
         let clones = ShardClones(
-            shards.filter { !$0.rewritten }.map { ($0.file, staging.appendingPathComponent($0.name).path) },
-            hardLink: options.hardLinkUnchangedShards)
+            shards.filter { !$0.rewritten }.map { ($0.file, staging.appendingPathComponent($0.name).path) }, hardLink: hardLink)
         defer { clones.finish() }
         for shard in shards where shard.rewritten {
             let output = try OutputFile(path: staging.appendingPathComponent(shard.name).path)
@@ -64,24 +70,30 @@ extension Converter {
         }
         try clones.check()
         let output = try OutputFile(path: staging.appendingPathComponent(SafetensorsIndex.fileName).path)
-        try output.write(index.jsonBytes())
+        try output.write(index(of: shards).jsonBytes())
         try output.commit()
         return shards.map(\.name) + [SafetensorsIndex.fileName]
     }
 
-    /// Tokenizer and generation files beside the source, copied so the output directory is complete.
-    func sideFiles() throws -> [URL] {
-        let directory = source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-            ?? URL(fileURLWithPath: input).deletingLastPathComponent()
-        let contents = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
-        return contents.filter { OutputTarget.isSideFile($0.lastPathComponent) }
+    /// Tokenizer and generation files: names a Hugging Face model directory carries beside its weights.
+    public static func isSideFile(_ name: String) -> Bool {
+        ["tokenizer", "special_tokens_map", "generation_config", "vocab", "merges", "chat_template"].contains { name.hasPrefix($0) }
+            || name == "added_tokens.json"
     }
 
-    /// Puts the finished directory `staging` at `output`. What is there (checked again: empty, or a
-    /// previous ckpt output with `--force`) stays whole until the swap: the two are exchanged
-    /// atomically where the file system can, else the old one is renamed aside first; then the old one,
-    /// now under the staging name (removed on interrupt), is deleted.
-    func replaceDirectory(_ output: String, with staging: String) throws {
+    /// The side files beside the source (beside its config.json), copied so the output is complete.
+    func sideFiles() -> [URL] {
+        let directory = source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+            ?? URL(fileURLWithPath: source.path).deletingLastPathComponent()
+        let contents = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
+        return contents.filter { Self.isSideFile($0.lastPathComponent) }
+    }
+
+    /// Puts the finished directory `staging` at `output`. What is there stays whole until the swap,
+    /// after `checkReplaceable` accepted it: the two are exchanged atomically where the file system
+    /// can, else the old one is renamed aside first; then the old one, now under the staging name
+    /// (removed on interrupt), is deleted.
+    static func replaceDirectory(_ output: String, with staging: String, checkReplaceable: (String) throws -> Void) throws {
         var info = stat()
         guard lstat(output, &info) == 0 else {
             guard rename(staging, output) == 0 else {
@@ -89,7 +101,7 @@ extension Converter {
             }
             return
         }
-        try OutputTarget.checkReplaceableDirectory(output, overwrite: options.overwrite)
+        try checkReplaceable(output)
         if cckpt_exchange_paths(staging, output) != 0 {
             let aside = staging + "-previous"
             guard rename(output, aside) == 0 else {
