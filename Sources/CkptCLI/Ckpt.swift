@@ -2,6 +2,7 @@ import ArgumentParser
 import CCkptSystem
 import CkptFormats
 import CkptModels
+import CkptPrecompute
 import Foundation
 
 /// The `ckpt` command and its subcommands.
@@ -9,7 +10,7 @@ public struct Ckpt: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ckpt",
         abstract: "Inspect and convert GGUF and safetensors checkpoints; precompute the first layer of RoPE transformers.",
-        version: ckptVersion,
+        version: toolVersion,
         subcommands: [Inspect.self, Plan.self, Convert.self, Validate.self, Logits.self])
 
     public init() {}
@@ -68,6 +69,3 @@ enum UsageMessage {
         return text + " (see 'ckpt " + (command.map { $0 + " " } ?? "") + "--help')"
     }
 }
-
-/// The tool's version, recorded in converted files.
-public let ckptVersion = "0.1.0"
