@@ -11,7 +11,7 @@ public struct Ckpt: ParsableCommand {
         commandName: "ckpt",
         abstract: "Inspect and convert GGUF and safetensors checkpoints; precompute the first layer of RoPE transformers.",
         version: toolVersion,
-        subcommands: [Inspect.self, Plan.self, Convert.self, Validate.self, Logits.self])
+        subcommands: [Inspect.self, Plan.self, Convert.self, Decompress.self, Validate.self, Logits.self])
 
     public init() {}
 

@@ -105,6 +105,23 @@ public final class TableRowReader {
         }
     }
 
+    /// The number of zstd frames of a compressed table (0 for a plain one).
+    public var frameCount: Int {
+        guard case .frames(_, let offsets, _, _) = storage else { return 0 }
+        return offsets.count - 1
+    }
+
+    /// The stored bytes of frame `index` of a compressed table: its rows as the plain table holds them.
+    public func frameBytes(_ index: Int) throws(ModelError) -> [UInt8] {
+        guard case .frames(let blob, let offsets, let compression, let zstd) = storage, (0..<frameCount).contains(index) else {
+            throw ModelError(file: file, "frame \(index) is not a frame of this table (\(frameCount) frames)")
+        }
+        if index != cachedFrame {
+            try decompress(frame: index, blob: blob, offsets: offsets, compression: compression, zstd: zstd, vocab: model.description.vocabSize)
+        }
+        return frame
+    }
+
     private func decompress(
         frame index: Int, blob: UnsafeRawBufferPointer, offsets: [Int], compression: PrecomputedTable.Compression, zstd: Zstd,
         vocab: Int

@@ -159,7 +159,7 @@ import Testing
 /// with `--link`), the others rewritten.
 @Suite(.removesTemporaryDirectories) struct ShardedConversionTests {
     /// The tiny llama as several shards, in a temporary directory removed when the test ends.
-    func shardedLlama() throws -> URL {
+    static func shardedLlama() throws -> URL {
         let source = Samples.url("tiny/llama/hf-f32")
         let input = try Checkpoint.open(source.path)
         let dir = try makeScopedTemporaryDirectory("sharded-llama")
@@ -174,7 +174,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func unchangedShardsAreClonedWhole(_ hardLink: Bool) throws {
-        let input = try shardedLlama()
+        let input = try Self.shardedLlama()
         let outputDirectory = try makeTemporaryDirectory("sharded-out")
         defer { removeTemporaryDirectory(outputDirectory) }
         let output = outputDirectory.appendingPathComponent("out").path

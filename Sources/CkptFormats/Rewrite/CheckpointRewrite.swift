@@ -105,20 +105,27 @@ public struct CheckpointRewrite {
 
     // MARK: - safetensors
 
-    /// Every kept source tensor in order, then the added ones (placed at the end of their anchor's file).
+    /// Every kept source tensor in order, the added ones before their anchor or, placed at the end of
+    /// their anchor's file, after all of them (a sharded source sorts them into their shards).
     public func safetensorsTensors() throws(FormatError) -> [SafetensorsWriter.Tensor] {
+        func writerTensor(_ tensor: Tensor) throws(FormatError) -> SafetensorsWriter.Tensor {
+            guard case .safetensors(let dtype) = tensor.type else {
+                throw FormatError(file: source.path, "\(tensor.type.name) is not a safetensors dtype", subject: tensor.name)
+            }
+            return try SafetensorsWriter.Tensor(name: tensor.name, dtype: dtype, shape: tensor.shape, source: tensor.source)
+        }
         var tensors: [SafetensorsWriter.Tensor] = []
-        for tensor in source.tensors where !dropped.contains(tensor.name) {
-            guard case .safetensors(let type) = tensor.type else { continue }
+        for tensor in source.tensors {
+            for (addition, placement) in added {
+                if case .before(let anchor) = placement, anchor == tensor.name { tensors.append(try writerTensor(addition)) }
+            }
+            guard !dropped.contains(tensor.name), case .safetensors(let type) = tensor.type else { continue }
             tensors.append(
                 try SafetensorsWriter.Tensor(
                     name: tensor.name, dtype: type, shape: tensor.shape, source: .mapped(source.file(of: tensor), offset: tensor.offset)))
         }
-        for (tensor, _) in added {
-            guard case .safetensors(let dtype) = tensor.type else {
-                throw FormatError(file: source.path, "\(tensor.type.name) is not a safetensors dtype", subject: tensor.name)
-            }
-            tensors.append(try SafetensorsWriter.Tensor(name: tensor.name, dtype: dtype, shape: tensor.shape, source: tensor.source))
+        for (addition, placement) in added {
+            if case .atEndOfFileOf = placement { tensors.append(try writerTensor(addition)) }
         }
         return tensors
     }
@@ -150,7 +157,8 @@ public struct CheckpointRewrite {
     }
 
     /// One output shard of a sharded source: its source file, name, tensors, and whether it is
-    /// rewritten (else cloned whole: no tensor of it is dropped or added).
+    /// rewritten (else cloned whole: no tensor of it is dropped or added, and its `__metadata__`
+    /// already holds what `safetensorsMetadata` sets, or none of those keys).
     public struct KeptShard {
         public var file: MappedFile
         public var name: String
@@ -170,6 +178,11 @@ public struct CheckpointRewrite {
             let shard = file(of: placement, in: files)
             shardOf[tensor.name] = shard
             changed.insert(shard)
+        }
+        for (position, file) in source.safetensorsFiles.enumerated() {
+            let metadata = file.metadata ?? []
+            let stale = safetensorsMetadata.contains { edit in metadata.contains { $0.key == edit.key && $0.value != edit.value } }
+            if stale { changed.insert(position) }
         }
         return source.files.enumerated().map { position, file in
             KeptShard(

@@ -1,0 +1,41 @@
+import ArgumentParser
+import CkptFormats
+import CkptPrecompute
+import Foundation
+
+/// `ckpt decompress INPUT OUTPUT [--force] [--json]`.
+struct Decompress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn a --compress zstd conversion into the plain one, byte for byte what converting without --compress writes.")
+
+    @Argument(help: "A converted checkpoint whose table is zstd-compressed.")
+    var input: String
+
+    @Argument(help: "A .gguf path for GGUF input, a directory for Hugging Face input.")
+    var output: String
+
+    @Flag(help: "Replace OUTPUT if it exists (a GGUF file, or a previous ckpt output directory).")
+    var force = false
+
+    @Flag(help: "Print machine-readable JSON.")
+    var json = false
+
+    func run() throws {
+        Interrupts.setSubject(output)
+        let start = Date()
+        let decompressor = try Decompressor(input: input, output: output, overwrite: force)
+        let written = try decompressor.run()
+        let seconds = Date().timeIntervalSince(start)
+        let inputBytes = try decompressor.inputBytes()
+        if json {
+            print(JSONValue.object(JSONObject([
+                ("input", .string(input)), ("output", .string(decompressor.outputPaths[0])),
+                ("input_bytes", .number(JSONNumber(inputBytes))), ("output_bytes", .number(JSONNumber(written))),
+                ("seconds", JSONNumber(exactly: seconds).map(JSONValue.number) ?? .null),
+            ])).serialized(options: .prettyPrinted))
+        } else {
+            print("wrote \(decompressor.outputPaths[0]): the plain table, \(ByteCountText.format(inputBytes)) → "
+                + "\(ByteCountText.format(written)) in \(String(format: "%.1f", seconds)) s")
+        }
+    }
+}
