@@ -67,16 +67,18 @@ public enum DirectCopy {
             source: source, directSource: directSource, sourceOffset: sourceOffset, count: count,
             destination: destination, destinationOffset: destinationOffset, destinationPath: destinationPath,
             pieceBytes: pieceBytes)
-        let done = DispatchGroup()
+        let workers = ThreadGroup()
         for _ in 0..<min(threads, (count + pieceBytes - 1) / pieceBytes) {
-            done.enter()
-            Thread {
-                job.work()
-                done.leave()
-            }.start()
+            workers.start { try job.work(stopping: workers) }
         }
-        done.wait()
-        return try job.result()
+        do {
+            try workers.wait()
+        } catch let error as FormatError {
+            throw error
+        } catch {
+            throw FormatError(file: destinationPath, "\(error)")
+        }
+        return !job.wasRefused
     }
 
     /// The pieces of one copy, taken in order by the worker threads.
@@ -91,7 +93,6 @@ public enum DirectCopy {
         let pieceBytes: Int
         private let lock = NSLock()
         private var next = 0
-        private var error: FormatError?
         private var refused = false
 
         init(
@@ -108,36 +109,33 @@ public enum DirectCopy {
             self.pieceBytes = pieceBytes
         }
 
-        /// The next piece's start within the range, nil when there is none or the copy has failed.
-        private func take() -> Int? {
+        /// The next piece's start within the range, nil when there is none, the destination refused
+        /// direct writes, or a worker of `workers` has failed.
+        private func take(_ workers: ThreadGroup) -> Int? {
             lock.withLock {
-                guard error == nil, !refused, next < count else { return nil }
+                guard !refused, next < count, !workers.hasFailed else { return nil }
                 defer { next += pieceBytes }
                 return next
             }
         }
 
-        func work() {
+        /// Copies pieces until none is left; the first error ends this worker (and, through
+        /// `workers`, the others).
+        func work(stopping workers: ThreadGroup) throws(FormatError) {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: pieceBytes + alignment, alignment: alignment)
             defer { buffer.deallocate() }
-            while let start = take() {
-                do {
-                    let offset = sourceOffset + start
-                    let length = min(pieceBytes, count - start)
-                    let (bytes, mapped) = try read(at: offset, count: length, into: buffer)
-                    let written = try write(bytes, count: length, at: destinationOffset + start)
-                    if mapped { source.release(offset: offset, count: length) }
-                    if !written { lock.withLock { refused = true } }
-                } catch {
-                    lock.withLock { if self.error == nil { self.error = error } }
-                }
+            while let start = take(workers) {
+                let offset = sourceOffset + start
+                let length = min(pieceBytes, count - start)
+                let (bytes, mapped) = try read(at: offset, count: length, into: buffer)
+                let written = try write(bytes, count: length, at: destinationOffset + start)
+                if mapped { source.release(offset: offset, count: length) }
+                if !written { lock.withLock { refused = true } }
             }
         }
 
-        func result() throws(FormatError) -> Bool {
-            if let error { throw error }
-            return !refused
-        }
+        /// Whether the destination refused direct writes (the caller falls back).
+        var wasRefused: Bool { lock.withLock { refused } }
 
         /// Makes `count` source bytes from `offset` available at an aligned address: the mapping itself
         /// when the pages are cached and aligned alike (the write then takes them straight from the page

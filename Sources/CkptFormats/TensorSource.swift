@@ -13,8 +13,7 @@ public enum TensorSource {
 /// with direct I/O (runs of tensors adjacent in their file as one range) and running producers
 /// concurrently into their own regions.
 func writeTensors(_ tensors: [(name: String, byteCount: Int, source: TensorSource)], alignment: Int, to output: OutputFile) throws {
-    let group = DispatchGroup()
-    let failures = ProducerFailures()
+    let producers = ThreadGroup()
     var run: (file: MappedFile, offset: Int, count: Int)?
     func copyRun() throws {
         guard let pending = run else { return }
@@ -36,13 +35,7 @@ func writeTensors(_ tensors: [(name: String, byteCount: Int, source: TensorSourc
             let job = ProducerJob(
                 produce: produce, writer: try output.positionedWriter(), path: output.path, name: tensor.name,
                 expected: tensor.byteCount)
-            group.enter()
-            let thread = Thread {
-                job.run(failures)
-                group.leave()
-            }
-            thread.stackSize = 1 << 23
-            thread.start()
+            producers.start(stackSize: 1 << 23) { try job.run() }
             try output.skip(tensor.byteCount)
         }
         if tensor.byteCount % alignment != 0 {
@@ -51,8 +44,7 @@ func writeTensors(_ tensors: [(name: String, byteCount: Int, source: TensorSourc
         }
     }
     try copyRun()
-    group.wait()
-    if let error = failures.first { throw error }
+    try producers.wait()
 }
 
 /// One producer running on its own thread; it alone touches its writer.
@@ -71,24 +63,11 @@ private final class ProducerJob: @unchecked Sendable {
         self.expected = expected
     }
 
-    func run(_ failures: ProducerFailures) {
-        do {
-            try produce(writer)
-            try writer.finish()
-            if writer.written != expected {
-                throw FormatError(file: path, "wrote \(writer.written) bytes for tensor \(name), expected \(expected)")
-            }
-        } catch {
-            failures.record(error)
+    func run() throws {
+        try produce(writer)
+        try writer.finish()
+        if writer.written != expected {
+            throw FormatError(file: path, "wrote \(writer.written) bytes for tensor \(name), expected \(expected)")
         }
     }
-}
-
-/// The first error of the producer threads.
-private final class ProducerFailures: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-
-    func record(_ error: Error) { lock.withLock { if self.error == nil { self.error = error } } }
-    var first: Error? { lock.withLock { error } }
 }

@@ -60,15 +60,18 @@ extension CheckpointRewrite {
     private func writeShards(
         _ shards: [KeptShard], metadata: [(key: String, value: String)], hardLink: Bool, to staging: URL
     ) throws -> [String] {
-        let clones = ShardClones(
-            shards.filter { !$0.rewritten }.map { ($0.file, staging.appendingPathComponent($0.name).path) }, hardLink: hardLink)
-        defer { clones.finish() }
+        let unchanged = shards.filter { !$0.rewritten }.map { ($0.file, staging.appendingPathComponent($0.name).path) }
+        let clones = ThreadGroup()
+        clones.start {
+            for (file, destination) in unchanged { _ = try FileCloning.copy(file, to: destination, hardLink: hardLink) }
+        }
+        defer { clones.waitForAll() }
         for shard in shards where shard.rewritten {
             let output = try OutputFile(path: staging.appendingPathComponent(shard.name).path)
             try SafetensorsWriter(metadata: metadata, tensors: shard.tensors).write(to: output)
             try output.commit()
         }
-        try clones.check()
+        try clones.wait()
         let output = try OutputFile(path: staging.appendingPathComponent(SafetensorsIndex.fileName).path)
         try output.write(index(of: shards).jsonBytes())
         try output.commit()
@@ -115,33 +118,5 @@ extension CheckpointRewrite {
             rename(aside, staging)
         }
         try? FileManager.default.removeItem(atPath: staging)
-    }
-}
-
-/// Whole-file clones of unchanged shards, made one after the other on a background thread.
-private final class ShardClones: @unchecked Sendable {
-    private let done = DispatchGroup()
-    private var error: Error?
-
-    init(_ files: [(MappedFile, String)], hardLink: Bool) {
-        done.enter()
-        let thread = Thread { [self] in
-            do {
-                for (file, destination) in files { _ = try FileCloning.copy(file, to: destination, hardLink: hardLink) }
-            } catch {
-                self.error = error
-            }
-            done.leave()
-        }
-        thread.start()
-    }
-
-    /// Waits for the clones to finish (at once when they have).
-    func finish() { done.wait() }
-
-    /// Waits for the clones and rethrows their first error.
-    func check() throws {
-        finish()
-        if let error { throw error }
     }
 }
