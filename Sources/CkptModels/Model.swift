@@ -1,9 +1,11 @@
 import CkptFormats
 
-/// A checkpoint understood as a model: its description, its tensor names, and every tensor the
-/// description needs checked for presence and shape before any math runs.
+/// A checkpoint understood as a model: its architecture, its description, its tensor names, and every
+/// tensor the description needs checked for presence and shape before any math runs.
 public struct Model: @unchecked Sendable {
     public let checkpoint: Checkpoint
+    /// The registered architecture that read the checkpoint.
+    public let architecture: any Architecture
     public let description: ModelDescription
     public let names: TensorNameScheme
     /// The first-layer table of a converted checkpoint, nil for an original one.
@@ -12,14 +14,13 @@ public struct Model: @unchecked Sendable {
     /// Describes `checkpoint` and checks its tensors.
     public init(_ checkpoint: Checkpoint) throws(ModelError) {
         self.checkpoint = checkpoint
-        var description: ModelDescription
         switch checkpoint.format {
         case .gguf:
             let file = checkpoint.files[0].path
-            guard let architecture = checkpoint.architecture else {
+            guard let name = checkpoint.architecture else {
                 throw ModelError(file: file, "GGUF has no general.architecture")
             }
-            let reader = ConfigReader(gguf: checkpoint.ggufMetadata, architecture: architecture, file: file)
+            let reader = ConfigReader(gguf: checkpoint.ggufMetadata, architecture: name, file: file)
             table = try PrecomputedTable.read(reader)
             let rows: Int
             if let table, table.compression != nil, let tableRows = table.rows {
@@ -31,67 +32,28 @@ public struct Model: @unchecked Sendable {
                 }
                 rows = embedding.shape[0]
             }
-            description = try .gguf(reader, architecture: architecture, embeddingRows: rows)
-            try Self.settleGGUFLayout(&description, checkpoint)
+            architecture = try ArchitectureRegistry.gguf(name, file: file)
+            description = try architecture.describe(gguf: reader, name: name, embeddingRows: rows, tensors: checkpoint)
         case .safetensors:
             guard let config = checkpoint.config, let path = checkpoint.configPath else {
                 throw ModelError(file: checkpoint.path, "no config.json beside the safetensors file")
             }
             let reader = ConfigReader(config: config, file: path)
-            description = try .huggingFace(reader)
+            let (architecture, family) = try ArchitectureRegistry.huggingFace(reader)
+            self.architecture = architecture
+            description = try architecture.describe(huggingFace: reader, family: family, tensors: checkpoint)
             table = try PrecomputedTable.read(reader)
         }
-        let names = TensorNameScheme.scheme(for: description)
-        // Whether the head is tied is decided by the tensors present: configs are sometimes wrong.
-        description.tiedHead = names.name(.output).flatMap(checkpoint.tensor(named:)) == nil
+        names = architecture.tensorNames(for: description)
         if table != nil, description.tiedHead, names.name(.embedding).flatMap(checkpoint.tensor(named:)) == nil {
             throw ModelError(file: checkpoint.path, "converted checkpoint has neither an output head nor the embedding")
         }
-        self.description = description
-        self.names = names
         try checkShapes()
     }
 
     /// The tensor playing `role` (in `layer`, for `expert`/`head`), if the checkpoint has it.
     public func tensor(_ role: TensorRole, layer: Int = 0, expert: Int? = nil, head: Int? = nil) -> TensorInfo? {
         names.name(role, layer: layer, expert: expert, head: head).flatMap(checkpoint.tensor(named:))
-    }
-
-    /// GGUF files say some things only through which tensors exist.
-    static func settleGGUFLayout(_ description: inout ModelDescription, _ checkpoint: Checkpoint) throws(ModelError) {
-        // Probe the last layer: a converted file has no layer-0 attention or (parallel) FFN tensors.
-        let probe = "blk.\(description.layerCount - 1)."
-        func has(_ name: String) -> Bool {
-            checkpoint.tensor(named: name.replacingOccurrences(of: "blk.0.", with: probe)) != nil
-        }
-        if has("blk.0.attn_qkv.weight") { description.qkvLayout = .fused }
-        // The tensors are authoritative for the FFN width: llama.cpp's phi2 converter writes 4·d.
-        if let down = checkpoint.tensor(named: probe + "ffn_down.weight") ?? checkpoint.tensor(named: probe + "ffn_down_exps.weight"),
-            let width = down.shape.last
-        {
-            description.feedForwardSize = width
-        }
-        if description.family == .phi3 { description.feedForward = .gated(fusedGateUp: true) }
-        if description.family == .falcon, has("blk.0.attn_norm_2.weight") { description.block = .parallel(sharedNorm: false) }
-        if description.family == .stablelm, !has("blk.0.ffn_norm.weight") { description.block = .parallel(sharedNorm: true) }
-        if [.stablelm, .cohere].contains(description.family), has("blk.0.attn_q_norm.weight") {
-            description.qkNorm = ModelDescription.QKNorm(scope: .perHead, norm: .layer(eps: description.norm.eps, bias: false))
-        }
-        if description.family == .phi, has("blk.0.attn_q_norm.weight") {
-            description.qkNorm = ModelDescription.QKNorm(scope: .sharedAcrossHeads, norm: description.norm)
-        }
-        if let factors = checkpoint.tensor(named: "rope_freqs.weight") {
-            guard factors.elementCount == description.rope.dimensions / 2 else {
-                throw ModelError(
-                    file: checkpoint.files[factors.fileIndex].path,
-                    "rope_freqs.weight has \(factors.elementCount) values, expected \(description.rope.dimensions / 2)")
-            }
-            do {
-                description.rope.scaling = .frequencyFactors(try checkpoint.floats(of: factors))
-            } catch {
-                throw ModelError(file: error.file, error.problem)
-            }
-        }
     }
 
     /// A tensor of the table's layout: present, of one of `types` (any when nil), with a shape `accepts`.
@@ -132,7 +94,7 @@ public struct Model: @unchecked Sendable {
         {
             guard let name = names.name(role, layer: layer, expert: expert, head: head) else {
                 if optional { return }
-                throw ModelError(file: checkpoint.path, "this \(m.family.rawValue) layout has no name for \(role.rawValue)")
+                throw ModelError(file: checkpoint.path, "this \(m.family) layout has no name for \(role.rawValue)")
             }
             guard let tensor = checkpoint.tensor(named: name) else {
                 if optional || removed.contains(name) { return }
@@ -250,7 +212,7 @@ extension Model {
     public var firstLayerTableTensors: [String] {
         let m = description
         var names: [String] = []
-        for role in m.firstLayerTableRoles {
+        for role in architecture.firstLayerDrops(for: m) {
             let perExpert = [.expertGate, .expertUp, .expertDown].contains(role) && m.naming == .huggingFace
             let experts: [Int?] = perExpert ? (0..<(m.experts?.count ?? 0)).map(Optional.some) : [nil]
             let perHead = self.names.layer[role]?.contains("{H}") == true

@@ -1,24 +1,25 @@
 import CkptFormats
 
 extension ModelDescription {
-    /// The description of a transformers checkpoint from its `config.json` (docs/architectures.md, "config.json keys").
-    /// `tiedHead` is provisional here; `Model` settles it from the tensors present.
-    public static func huggingFace(_ config: ConfigReader) throws(ModelError) -> ModelDescription {
+    /// The description of a transformers checkpoint from its `config.json` (docs/architectures.md, "config.json keys"):
+    /// the keys every family shares, refined by the architecture `model_type` names. `tensors`, the
+    /// checkpoint's, decide whether the head is tied; for a bare config.json (nil) the config says.
+    public static func huggingFace(_ config: ConfigReader, tensors: Checkpoint? = nil) throws(ModelError) -> ModelDescription {
+        let (architecture, family) = try ArchitectureRegistry.huggingFace(config)
+        return try architecture.describe(huggingFace: config, family: family, tensors: tensors)
+    }
+}
+
+extension Architecture {
+    /// `ModelDescription.huggingFace` for `family`, one of this architecture's.
+    func describe(huggingFace config: ConfigReader, family: String, tensors: Checkpoint?) throws(ModelError) -> ModelDescription {
         let file = config.file
-        guard let modelType = try config.string("model_type") else {
-            throw ModelError(file: file, "config.json has no model_type")
-        }
-        guard let family = ArchitectureFamily(modelType: modelType) else {
-            throw ArchitectureFamily.unsupported(modelType, file: file)
-        }
         let d = try require(config.int("hidden_size", "n_embd", "d_model", in: 1...1 << 20), "hidden_size", file)
         let layers = try require(config.int("num_hidden_layers", "n_layer", "num_layers", in: 1...10_000), "num_hidden_layers", file)
         let heads = try require(config.int("num_attention_heads", "n_head", in: 1...1 << 16), "num_attention_heads", file)
         let vocab = try require(config.int("vocab_size", in: 1...1 << 26), "vocab_size", file)
         var kvHeads = try config.int("num_key_value_heads", "num_kv_heads", "n_head_kv", in: 1...1 << 16) ?? heads
-        if family == .falcon, try config.bool("multi_query") == true, try config.bool("new_decoder_architecture") != true {
-            kvHeads = 1  // falcon-7b's config has no num_kv_heads; its weights are MQA.
-        }
+        if let own = try keyValueHeads(huggingFace: config) { kvHeads = own }
         let headDim = try config.int("head_dim", in: 1...1 << 16) ?? d / heads
         guard headDim * heads == d || config.has("head_dim") else {
             throw ModelError(file: file, "hidden_size \(d) is not divisible by num_attention_heads \(heads)")
@@ -37,108 +38,29 @@ extension ModelDescription {
             headCount: heads, kvHeadCount: kvHeads, headDim: headDim, feedForwardSize: ffn,
             norm: .rms(eps: eps, weightOffset: 0), block: .serial, normPlacement: .pre, qkvLayout: .separate,
             qkNorm: nil,
-            rope: Rope(
+            rope: ModelDescription.Rope(
                 style: .neox, dimensions: headDim,
                 theta: try config.double("rope_theta", "rotary_emb_base") ?? nestedTheta ?? 10000),
             activation: .silu, feedForward: .gated(fusedGateUp: false), experts: nil,
             embeddingScale: nil, logitScale: nil, finalSoftcap: nil, attentionSoftcap: nil,
             attentionScale: 1 / Float(headDim).squareRoot(), slidingWindow: nil, slidingLayers: [],
-            tiedHead: try config.bool("tie_word_embeddings") ?? false, qkvClamp: nil)
+            tiedHead: try config.bool("tie_word_embeddings") ?? tiesHeadByDefault, qkvClamp: nil)
 
         let partial = try config.double("partial_rotary_factor", "rotary_pct", "rope_pct", "rope_percent") ?? nestedPartial
         if let partial {
             guard partial > 0, partial <= 1 else { throw ModelError(file: file, "partial rotary factor \(partial) is not in (0, 1]") }
             description.rope.dimensions = Int(Double(headDim) * partial)
         }
-        description.rope.scaling = try ropeScaling(config, parameters: ropeParameters)
+        description.rope.scaling = try ModelDescription.ropeScaling(config, parameters: ropeParameters)
         if let act = try config.string("hidden_act", "activation_function", "activation") {
-            description.activation = try activation(act, file: file)
+            description.activation = try ModelDescription.activation(act, file: file)
         }
         if let window = try config.int("sliding_window", in: 1...Int(Int32.max)) {
             let enabled = try config.bool("use_sliding_window") ?? true
             if enabled { description.slidingWindow = window }
         }
 
-        switch family {
-        case .llama, .mistral, .qwen2:
-            break
-        case .mixtral:
-            let experts = try require(config.int("num_local_experts", in: 1...1024), "num_local_experts", file)
-            let used = try require(config.int("num_experts_per_tok", in: 1...experts), "num_experts_per_tok", file)
-            description.experts = Experts(count: experts, used: used)
-        case .qwen3:
-            description.qkNorm = QKNorm(scope: .sharedAcrossHeads, norm: .rms(eps: eps, weightOffset: 0))
-        case .gemma, .gemma2:
-            description.norm = .rms(eps: eps, weightOffset: 1)
-            description.embeddingScale = Float(Double(d).squareRoot())
-            description.activation = try activation(config.string("hidden_activation") ?? "gelu_pytorch_tanh", file: file)
-            description.tiedHead = try config.bool("tie_word_embeddings") ?? true
-            if family == .gemma2 {
-                description.normPlacement = .sandwich
-                if let scalar = try config.double("query_pre_attn_scalar") {
-                    description.attentionScale = Float(1 / scalar.squareRoot())
-                }
-                description.attentionSoftcap = try config.double("attn_logit_softcapping").map(Float.init)
-                description.finalSoftcap = try config.double("final_logit_softcapping").map(Float.init)
-                description.slidingLayers = Set((0..<layers).filter { $0 % 2 == 0 })
-            }
-        case .phi3:
-            description.qkvLayout = .fused
-            description.feedForward = .gated(fusedGateUp: true)
-        case .gptNeoX:
-            description.norm = .layer(eps: eps, bias: true)
-            description.block = try config.bool("use_parallel_residual") ?? true ? .parallel(sharedNorm: false) : .serial
-            description.qkvLayout = .fusedPerHead
-            description.feedForward = .plain
-        case .gptj:
-            description.norm = .layer(eps: eps, bias: true)
-            description.block = .parallel(sharedNorm: true)
-            description.rope.style = .interleaved
-            description.rope.dimensions = try config.int("rotary_dim", in: 1...headDim) ?? headDim
-            description.feedForward = .plain
-        case .phi:
-            description.norm = .layer(eps: eps, bias: true)
-            description.block = .parallel(sharedNorm: true)
-            description.feedForward = .plain
-            if try config.bool("qk_layernorm") == true {
-                description.qkNorm = QKNorm(scope: .sharedAcrossHeads, norm: .layer(eps: eps, bias: true))
-            }
-        case .stablelm:
-            description.norm = .layer(eps: eps, bias: true)
-            if try config.bool("use_parallel_residual") == true { description.block = .parallel(sharedNorm: true) }
-            if try config.bool("qk_layernorm") == true {
-                description.qkNorm = QKNorm(scope: .perHead, norm: .layer(eps: eps, bias: false))
-            }
-        case .falcon:
-            if try config.bool("alibi") == true {
-                throw ModelError(file: file, "this Falcon uses ALiBi, not RoPE: no rotary first layer to precompute")
-            }
-            let newArchitecture = try config.bool("new_decoder_architecture") ?? false
-            description.norm = .layer(eps: eps, bias: true)
-            let normCount = try config.int("num_ln_in_parallel_attn", in: 1...2) ?? 2
-            let twoNorms = newArchitecture && normCount == 2
-            description.block = try config.bool("parallel_attn") ?? true ? .parallel(sharedNorm: !twoNorms) : .serial
-            description.qkvLayout = newArchitecture ? .fusedGrouped : (kvHeads == 1 ? .fused : .fusedPerHead)
-            description.feedForward = .plain
-            if !config.has("activation") { description.activation = .geluExact }
-            description.tiedHead = try config.bool("tie_word_embeddings") ?? true
-        case .cohere:
-            description.norm = .layer(eps: eps, bias: false)
-            description.block = .parallel(sharedNorm: true)
-            description.rope.style = .interleaved
-            description.logitScale = try config.double("logit_scale").map(Float.init)
-            description.tiedHead = try config.bool("tie_word_embeddings") ?? true
-            if try config.bool("use_qk_norm") == true {
-                description.qkNorm = QKNorm(scope: .perHead, norm: .layer(eps: eps, bias: false))
-            }
-        case .starcoder2:
-            description.norm = .layer(eps: eps, bias: true)
-            description.feedForward = .plain
-            if !config.has("hidden_act") { description.activation = .geluTanh }
-        case .olmo2:
-            description.normPlacement = .post
-            description.qkNorm = QKNorm(scope: .fullWidth, norm: .rms(eps: eps, weightOffset: 0))
-        }
+        try refine(&description, huggingFace: config)
         if !description.slidingLayers.isEmpty, description.slidingWindow == nil {
             description.slidingLayers = []
         } else if description.slidingWindow != nil, description.slidingLayers.isEmpty {
@@ -151,9 +73,12 @@ extension ModelDescription {
             description.slidingLayers = Set(types.indices.filter { types[$0] == "sliding_attention" })
         }
         try description.validate(file: file)
+        decideTiedHead(&description, tensors: tensors)
         return description
     }
+}
 
+extension ModelDescription {
     /// `rope_scaling` (or transformers 5's `rope_parameters`): none, linear and llama3 are supported.
     static func ropeScaling(_ config: ConfigReader, parameters: ConfigReader?) throws(ModelError) -> Rope.Scaling {
         let scaling = try config.object("rope_scaling").map(config.nested) ?? parameters

@@ -58,6 +58,11 @@ public struct ModelDescription: Sendable, Equatable {
             self.scope = scope
             self.norm = norm
         }
+
+        /// A LayerNorm without bias, one weight per head (StableLM, Cohere).
+        static func perHeadLayerNorm(eps: Float) -> QKNorm {
+            QKNorm(scope: .perHead, norm: .layer(eps: eps, bias: false))
+        }
     }
 
     /// Rotary position embedding, applied at run time to q and k.
@@ -121,7 +126,8 @@ public struct ModelDescription: Sendable, Equatable {
         case gguf
     }
 
-    public var family: ArchitectureFamily
+    /// The family, by the config.json `model_type` its architecture (`ArchitectureRegistry`) knows it by.
+    public var family: String
     public var naming: TensorNaming
     public var hiddenSize: Int
     public var layerCount: Int
@@ -152,7 +158,7 @@ public struct ModelDescription: Sendable, Equatable {
     /// Sliding-window size and which layers use it.
     public var slidingWindow: Int?
     public var slidingLayers: Set<Int>
-    /// Whether the head reuses the embedding matrix (decided from the tensors present).
+    /// Whether the head reuses the embedding matrix (decided from the tensors present while the description is built).
     public var tiedHead: Bool
     /// Clamp of q, k, v to ±value after projection (OLMo 1 `clip_qkv`).
     public var qkvClamp: Float?
@@ -161,19 +167,4 @@ public struct ModelDescription: Sendable, Equatable {
     public var qWidth: Int { headCount * headDim }
     /// Width of each of K and V (`kvHeads · headDim`).
     public var kvWidth: Int { kvHeadCount * headDim }
-}
-
-extension ModelDescription {
-    /// Layer-0 roles whose work the precomputed table holds: the attention inputs (norm, Q/K/V,
-    /// their biases and norms) and, for parallel blocks, the whole FFN with its norm and the
-    /// attention-output bias (folded into the residual segment).
-    public var firstLayerTableRoles: [TensorRole] {
-        var roles: [TensorRole] = [.q, .k, .v, .qkv, .qBias, .kBias, .vBias, .qkvBias, .qNorm, .qNormBias, .kNorm, .kNormBias]
-        if normPlacement != .post { roles += [.attnNorm, .attnNormBias] }
-        if block != .serial {
-            roles += [.ffnNorm, .ffnNormBias, .gate, .up, .gateUp, .down, .upBias, .downBias, .oBias, .router,
-                      .expertGate, .expertUp, .expertDown]
-        }
-        return roles
-    }
 }

@@ -31,7 +31,7 @@ import Testing
         #expect(falcon.kvHeadCount == 1)
         #expect(falcon.qkvLayout == .fused)
         let stablelm = try describe(#"{"model_type":"stablelm_epoch","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"rope_pct":0.25,"norm_eps":1e-5}"#)
-        #expect(stablelm.family == .stablelm && stablelm.rope.dimensions == 4 && stablelm.norm == .layer(eps: 1e-5, bias: true))
+        #expect(stablelm.family == "stablelm" && stablelm.rope.dimensions == 4 && stablelm.norm == .layer(eps: 1e-5, bias: true))
         // Gemma: (1 + w) norms, √d embedding scale.
         let gemma = try describe(#"{"model_type":"gemma","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"head_dim":32,"vocab_size":100}"#)
         #expect(gemma.norm == .rms(eps: 1e-5, weightOffset: 1))
