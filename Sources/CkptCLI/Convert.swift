@@ -1,5 +1,4 @@
 import ArgumentParser
-import CkptFormats
 import CkptPrecompute
 import Dispatch
 import Foundation
@@ -70,33 +69,7 @@ struct Convert: ParsableCommand {
         options.compressionLevel = try compressionLevel()
         let converter = try Converter(input: input, output: output, options: options)
         if dryRun {
-            // The same figures as `ckpt plan` (Converter+Sizes): exact for a plain table.
-            let sizes = try converter.sizer.sizes(tableDtype)
-            let removed = keepOriginal ? [] : converter.removedTensors
-            if json {
-                print(JSONValue.object(JSONObject([
-                    ("input", .string(input)), ("output", .string(output)), ("dry_run", true),
-                    ("output_files", .array(converter.outputPaths.map(JSONValue.string))),
-                    ("removed_tensors", .array(removed.map(JSONValue.string))),
-                    ("table_rows", .number(JSONNumber(sizes.tableRows))), ("table_width", .number(JSONNumber(sizes.tableWidth))),
-                    ("table_dtype", .string(sizes.tableType)), ("table_bytes", .number(JSONNumber(sizes.tableBytes))),
-                    ("table_compression", .string(options.compressionLevel == nil ? "none" : "zstd")),
-                    ("input_bytes", .number(JSONNumber(sizes.inputBytes))), ("output_bytes", .number(JSONNumber(sizes.outputBytes))),
-                    ("removed_bytes", .number(JSONNumber(sizes.removedBytes))), ("head_copy_bytes", .number(JSONNumber(sizes.headCopyBytes))),
-                    ("change_bytes", .number(JSONNumber(sizes.change))),
-                    ("relative_change", JSONNumber(exactly: sizes.relativeChange).map(JSONValue.number) ?? .null),
-                ])).serialized(options: .prettyPrinted))
-            } else {
-                let what = keepOriginal
-                    ? "every original tensor kept (--keep-original)"
-                    : "replaces \(removed.count) tensors: \(removed.joined(separator: ", "))"
-                let head = sizes.headCopyBytes > 0 ? ", the tied head's own copy of the embedding included" : ""
-                let compressed = options.compressionLevel == nil ? "" : "; figures for the plain table, zstd's size is known once compressed"
-                print("would write \(converter.outputPaths.joined(separator: ", ")): table \(grouped(sizes.tableRows)) × \(grouped(sizes.tableWidth)) "
-                    + "\(sizes.tableType) (\(ByteCountText.format(sizes.tableBytes))), \(what); "
-                    + "\(ByteCountText.format(sizes.inputBytes)) → \(ByteCountText.format(sizes.outputBytes)) "
-                    + "(\(ByteCountText.percent(sizes.relativeChange))\(head))\(compressed)")
-            }
+            try ConvertDryRunReport(converter, sizes: converter.sizer.sizes(tableDtype)).print(json: json)
             return
         }
         let showProgress = isatty(2) != 0 && !json
@@ -104,29 +77,7 @@ struct Convert: ParsableCommand {
             if showProgress { FileHandle.standardError.write(Data("\rtable: \(done)/\(total) rows".utf8)) }
         }
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-        if json {
-            print(JSONValue.object(JSONObject([
-                ("input", .string(summary.input)), ("output", .string(summary.output)),
-                ("format", .string(summary.format.rawValue)), ("table_rows", .number(JSONNumber(summary.tableRows))),
-                ("table_width", .number(JSONNumber(summary.tableWidth))), ("table_dtype", .string(summary.tableType)),
-                ("table_bytes", .number(JSONNumber(summary.tableBytes))),
-                ("compressed_table_bytes", summary.compressedTableBytes.map { .number(JSONNumber($0)) } ?? .null),
-                ("removed_tensors", .array(summary.removedTensors.map(JSONValue.string))),
-                ("passed_through", .number(JSONNumber(summary.passedThrough))),
-                ("input_bytes", .number(JSONNumber(summary.inputBytes))), ("output_bytes", .number(JSONNumber(summary.outputBytes))),
-                ("seconds", JSONNumber(exactly: summary.seconds).map(JSONValue.number) ?? .null),
-                ("table_seconds", JSONNumber(exactly: summary.tableSeconds).map(JSONValue.number) ?? .null),
-                ("table_gflops", JSONNumber(exactly: summary.tableFlops / max(summary.tableSeconds, 1e-9) / 1e9).map(JSONValue.number) ?? .null),
-            ])).serialized(options: .prettyPrinted))
-        } else {
-            let change = Double(summary.outputBytes - summary.inputBytes) / Double(max(1, summary.inputBytes))
-            let compressed = summary.compressedTableBytes.map {
-                " (zstd: \(ByteCountText.format($0)), " + String(format: "%.1f%%", Double($0) / Double(max(1, summary.tableBytes)) * 100) + ")"
-            } ?? ""
-            print("wrote \(summary.output): table \(grouped(summary.tableRows)) × \(grouped(summary.tableWidth)) \(summary.tableType)\(compressed), "
-                + "\(summary.removedTensors.count) tensors replaced, \(summary.passedThrough) passed through, "
-                + "\(ByteCountText.format(summary.inputBytes)) → \(ByteCountText.format(summary.outputBytes)) (\(ByteCountText.percent(change))) in \(String(format: "%.1f", summary.seconds)) s")
-        }
+        try ConvertReport(summary).print(json: json)
     }
 }
 

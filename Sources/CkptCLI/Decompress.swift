@@ -1,5 +1,4 @@
 import ArgumentParser
-import CkptFormats
 import CkptPrecompute
 import Foundation
 
@@ -26,16 +25,8 @@ struct Decompress: ParsableCommand {
         let decompressor = try Decompressor(input: input, output: output, overwrite: force)
         let written = try decompressor.run()
         let seconds = Date().timeIntervalSince(start)
-        let inputBytes = try decompressor.inputBytes()
-        if json {
-            print(JSONValue.object(JSONObject([
-                ("input", .string(input)), ("output", .string(decompressor.outputPaths[0])),
-                ("input_bytes", .number(JSONNumber(inputBytes))), ("output_bytes", .number(JSONNumber(written))),
-                ("seconds", JSONNumber(exactly: seconds).map(JSONValue.number) ?? .null),
-            ])).serialized(options: .prettyPrinted))
-        } else {
-            print("wrote \(decompressor.outputPaths[0]): the plain table, \(ByteCountText.format(inputBytes)) → "
-                + "\(ByteCountText.format(written)) in \(String(format: "%.1f", seconds)) s")
-        }
+        try DecompressReport(
+            input: input, output: decompressor.outputPaths[0], inputBytes: decompressor.inputBytes(), outputBytes: written, seconds: seconds
+        ).print(json: json)
     }
 }

@@ -13,12 +13,6 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let checkpoint = try Checkpoint.open(model)
-        let summary = CheckpointSummary(checkpoint)
-        if json {
-            print(JSONValue.object(summary.json).serialized(options: [.prettyPrinted]))
-        } else {
-            print(SummaryText.render(summary.json), terminator: "")
-        }
+        try CheckpointSummary(Checkpoint.open(model)).print(json: json)
     }
 }

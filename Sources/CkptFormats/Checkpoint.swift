@@ -3,7 +3,7 @@ import Foundation
 /// An opened model checkpoint in either format: its files mapped, every header validated, and one
 /// table of tensors across shards. Tensor bytes stay in the mappings until asked for.
 public final class Checkpoint: @unchecked Sendable {
-    public enum Format: String, Sendable {
+    public enum Format: String, Sendable, Codable {
         case gguf
         case safetensors
     }

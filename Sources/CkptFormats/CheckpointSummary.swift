@@ -1,50 +1,74 @@
-/// What `ckpt inspect` reports about a checkpoint, as one JSON value (the shape is documented in the
-/// README): format, files, architecture, hyperparameters, tensors and metadata, long arrays summarized.
-public struct CheckpointSummary: Sendable {
+/// What `ckpt inspect` reports about a checkpoint (the shape is documented in the README, "JSON
+/// output"): format, files, architecture, hyperparameters, tensors and metadata, long arrays summarized.
+/// `--json` is this value through `JSONValueEncoder`; the text is rendered from it too.
+public struct CheckpointSummary: Sendable, Encodable {
     /// Arrays longer than this are shown by their first elements and count.
     public static let arrayPreviewLength = 8
 
-    public let json: JSONObject
-
-    public init(_ checkpoint: Checkpoint) {
-        var root = JSONObject()
-        root["path"] = .string(checkpoint.path)
-        root["format"] = .string(checkpoint.format.rawValue)
-        root["files"] = .array(checkpoint.files.map { file in
-            .object(JSONObject([("path", .string(file.path)), ("bytes", .number(JSONNumber(file.size)))]))
-        })
-        root["architecture"] = checkpoint.architecture.map(JSONValue.string) ?? .null
-        root["hyperparameters"] = .object(Self.hyperparameters(checkpoint))
-        root["tensor_count"] = .number(JSONNumber(checkpoint.tensors.count))
-        root["tensor_bytes"] = .number(JSONNumber(checkpoint.tensors.reduce(0) { $0 + $1.byteCount }))
-        root["tensors"] = .array(checkpoint.tensors.map { tensor in
-            .object(JSONObject([
-                ("name", .string(tensor.name)),
-                ("dtype", .string(tensor.type.name)),
-                ("shape", .array(tensor.shape.map { .number(JSONNumber($0)) })),
-                ("bytes", .number(JSONNumber(tensor.byteCount))),
-                ("file", .number(JSONNumber(tensor.fileIndex))),
-            ]))
-        })
-        root["metadata"] = .object(Self.metadata(checkpoint))
-        root["warnings"] = .array(Self.warnings(checkpoint).map(JSONValue.string))
-        json = root
+    /// One mapped file and its size.
+    public struct File: Sendable, Codable {
+        public var path: String
+        public var bytes: Int
     }
 
-    /// GGUF: the `<arch>.*` keys; safetensors: the scalar entries of config.json.
-    static func hyperparameters(_ checkpoint: Checkpoint) -> JSONObject {
-        var result = JSONObject()
+    /// One tensor: its format's type name, row-major shape, size, and index into `files`.
+    public struct Tensor: Sendable, Codable {
+        public var name: String
+        public var dtype: String
+        public var shape: [Int]
+        public var bytes: Int
+        public var file: Int
+    }
+
+    public var path: String
+    public var format: Checkpoint.Format
+    public var files: [File]
+    /// `general.architecture` or config.json's `model_type`; nil (`null`) if unknown.
+    public var architecture: String?
+    public var hyperparameters: SummaryEntries
+    public var tensorCount: Int
+    public var tensorBytes: Int
+    public var tensors: [Tensor]
+    public var metadata: SummaryEntries
+    /// Accepted oddities: trailing bytes, a missing final pad, unordered offsets.
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case path, format, files, architecture, hyperparameters
+        case tensorCount = "tensor_count"
+        case tensorBytes = "tensor_bytes"
+        case tensors, metadata, warnings
+    }
+
+    public init(_ checkpoint: Checkpoint) {
+        path = checkpoint.path
+        format = checkpoint.format
+        files = checkpoint.files.map { File(path: $0.path, bytes: $0.size) }
+        architecture = checkpoint.architecture
+        hyperparameters = Self.hyperparameters(checkpoint)
+        tensorCount = checkpoint.tensors.count
+        tensorBytes = checkpoint.tensors.reduce(0) { $0 + $1.byteCount }
+        tensors = checkpoint.tensors.map { tensor in
+            Tensor(name: tensor.name, dtype: tensor.type.name, shape: tensor.shape, bytes: tensor.byteCount, file: tensor.fileIndex)
+        }
+        metadata = Self.metadata(checkpoint)
+        warnings = Self.warnings(checkpoint)
+    }
+
+    /// GGUF: the `<arch>.*` keys; safetensors: the scalar entries of config.json (and `rope*` objects).
+    static func hyperparameters(_ checkpoint: Checkpoint) -> SummaryEntries {
+        var result = SummaryEntries()
         switch checkpoint.format {
         case .gguf:
             let prefix = (checkpoint.architecture ?? "") + "."
             for entry in checkpoint.ggufMetadata where entry.key.hasPrefix(prefix) {
-                result[String(entry.key.dropFirst(prefix.count))] = summarize(entry.value)
+                result.append(String(entry.key.dropFirst(prefix.count)), SummaryValue(entry.value))
             }
         case .safetensors:
             for (key, value) in checkpoint.config ?? JSONObject() {
                 switch value {
-                case .number, .bool, .string, .null: result[key] = value
-                case .object where key.hasPrefix("rope"): result[key] = value
+                case .number, .bool, .string, .null: result.append(key, .json(value))
+                case .object where key.hasPrefix("rope"): result.append(key, .json(value))
                 default: continue
                 }
             }
@@ -52,15 +76,16 @@ public struct CheckpointSummary: Sendable {
         return result
     }
 
-    static func metadata(_ checkpoint: Checkpoint) -> JSONObject {
-        var result = JSONObject()
+    /// GGUF: every key-value in file order; safetensors: `__metadata__`, and `index.metadata` when sharded.
+    static func metadata(_ checkpoint: Checkpoint) -> SummaryEntries {
+        var result = SummaryEntries()
         switch checkpoint.format {
         case .gguf:
-            for entry in checkpoint.ggufMetadata { result[entry.key] = summarize(entry.value) }
+            for entry in checkpoint.ggufMetadata { result.append(entry.key, SummaryValue(entry.value)) }
         case .safetensors:
-            for (key, value) in checkpoint.safetensorsFiles.first?.metadata ?? [] { result[key] = .string(value) }
+            for (key, value) in checkpoint.safetensorsFiles.first?.metadata ?? [] { result.append(key, .json(.string(value))) }
             if let index = checkpoint.safetensorsIndex {
-                result["index.metadata"] = .object(index.metadata)
+                result.append("index.metadata", .json(.object(index.metadata)))
             }
         }
         return result
@@ -73,27 +98,6 @@ public struct CheckpointSummary: Sendable {
             if file.lacksFinalPadding { notes.append("\(file.path): the last tensor's padding is missing") }
             if !file.hasSequentialLayout { notes.append("\(file.path): tensor offsets are not packed in order") }
             return notes
-        }
-    }
-
-    /// A GGUF value as JSON; arrays longer than `arrayPreviewLength` become
-    /// `{"type": "array", "element_type": T, "count": N, "head": [first elements]}`.
-    static func summarize(_ value: GGUFValue) -> JSONValue {
-        switch value {
-        case .array(let array):
-            let shown = min(array.count, arrayPreviewLength)
-            let head = JSONValue.array((0..<shown).map { summarize(array.element(at: $0)) })
-            guard array.count > arrayPreviewLength else { return head }
-            return .object(JSONObject([
-                ("type", .string("array")), ("element_type", .string(array.elementType.description)),
-                ("count", .number(JSONNumber(array.count))), ("head", head),
-            ]))
-        case .string(let s): return .string(s)
-        case .bool(let b): return .bool(b)
-        case .float32(let f): return JSONNumber(exactly: f).map(JSONValue.number) ?? .string("\(f)")
-        case .float64(let d): return JSONNumber(exactly: d).map(JSONValue.number) ?? .string("\(d)")
-        case .uint64(let v): return .number(JSONNumber(v))
-        default: return .number(JSONNumber(value.integer!))
         }
     }
 }

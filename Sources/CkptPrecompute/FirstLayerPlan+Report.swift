@@ -1,4 +1,3 @@
-import CkptFormats
 import Foundation
 
 extension FirstLayerPlan {
@@ -24,8 +23,9 @@ extension FirstLayerPlan {
         return rows
     }
 
-    /// A reported number and how it is shown.
-    public enum Value: Sendable {
+    /// A reported number and how it is shown; encoded as the number itself (a count exact, a factor
+    /// or fraction as a `Double`).
+    public enum Value: Sendable, Encodable {
         case count(Int)
         case factor(Double)
         case percent(Double)
@@ -41,10 +41,11 @@ extension FirstLayerPlan {
             }
         }
 
-        public var json: JSONValue {
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
             switch self {
-            case .count(let n): .number(JSONNumber(n))
-            case .factor(let f), .percent(let f): JSONNumber(exactly: f).map(JSONValue.number) ?? .null
+            case .count(let n): try container.encode(n)
+            case .factor(let f), .percent(let f): try container.encode(f)
             }
         }
     }

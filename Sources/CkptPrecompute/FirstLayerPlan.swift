@@ -91,7 +91,7 @@ public struct FirstLayerPlan: Sendable {
 /// fraction than the per-token traffic (and so, bandwidth-bound, the time per token) falls.
 public struct FirstLayerVerdict: Sendable, Equatable {
     /// What the two figures count: bytes of a real file, or values (weights) of the paper's analysis.
-    public enum Unit: String, Sendable { case bytes, values }
+    public enum Unit: String, Sendable, Codable { case bytes, values }
 
     public var unit: Unit
     /// Layer-0 reads one token saves at B=1 (negative when the table reads more).

@@ -10,7 +10,7 @@ import Testing
     /// Arguments, and a fragment the one line must hold.
     static let cases: [([String], String)] = [
         (["frobnicate"], "unexpected argument 'frobnicate'"),
-        (["help", "frobnicate"], "no command 'frobnicate' (commands: inspect, plan, convert, validate, logits)"),
+        (["help", "frobnicate"], "no command 'frobnicate' (commands: inspect, plan, convert, decompress, validate, logits)"),
         (["inspect"], "missing expected argument '<model>' (see 'ckpt inspect --help')"),
         (["inspect", "/nonexistent/model.gguf"], "/nonexistent/model.gguf:"),
         (["inspect", gguf, "--bogus"], "unknown option '--bogus'"),

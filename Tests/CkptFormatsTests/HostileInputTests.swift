@@ -51,8 +51,8 @@ import Testing
         defer { removeTemporaryDirectory(directory) }
         let trailing = try Self.write(
             HostileInput(label: "30 trailing", fileExtension: "gguf", bytes: RawGGUF.minimal() + [1, 2, 3], expected: ""), in: directory)
-        let warnings = CheckpointSummary(try Checkpoint.open(trailing)).json["warnings"]?.array ?? []
-        #expect(warnings.contains { $0.string?.contains("3 trailing bytes") == true })
+        let warnings = CheckpointSummary(try Checkpoint.open(trailing)).warnings
+        #expect(warnings.contains { $0.contains("3 trailing bytes") })
 
         let unpadded = try Self.write(
             HostileInput(label: "29 no final pad", fileExtension: "gguf", bytes: Array(RawGGUF.minimal().dropLast(16)), expected: ""), in: directory)
