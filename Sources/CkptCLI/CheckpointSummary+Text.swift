@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 
 /// `ckpt inspect`'s text: the summary as aligned text for a terminal.
 extension CheckpointSummary: CommandReport {

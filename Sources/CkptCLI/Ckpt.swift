@@ -3,6 +3,7 @@ import CCkptSystem
 import CkptFormats
 import CkptModels
 import CkptPrecompute
+import CkptStorage
 import Foundation
 
 /// The `ckpt` command and its subcommands.

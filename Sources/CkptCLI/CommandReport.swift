@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 
 /// What a command prints: with `--json` the value itself, through `JSONValueEncoder` (README, "JSON
 /// output"), else `text`, rendered from the same value.

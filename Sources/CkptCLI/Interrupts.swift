@@ -1,5 +1,6 @@
 import CCkptSystem
 import CkptFormats
+import CkptStorage
 import Foundation
 
 /// Answers Ctrl-C and SIGTERM at once, whatever the other threads are doing: the signal handler (C)

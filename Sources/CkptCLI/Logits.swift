@@ -2,6 +2,7 @@ import ArgumentParser
 import CkptEngine
 import CkptFormats
 import CkptModels
+import CkptStorage
 import Foundation
 
 /// `ckpt logits MODEL --tokens 1,2,3 --out FILE.npy [--force]`.

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CkptFormats
+import CkptJSON
 import CkptModels
 import CkptPrecompute
+import CkptStorage
 import Foundation
 
 /// `ckpt plan MODEL [--batch 1,16,256,1024] [--assume-parallel] [--json]`.

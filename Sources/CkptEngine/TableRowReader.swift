@@ -1,6 +1,7 @@
 import CkptCompression
 import CkptFormats
 import CkptModels
+import CkptStorage
 
 /// Reads f32 rows of a converted checkpoint's first-layer table, whether it is stored as a plain
 /// tensor or as zstd frames of whole rows (FORMAT.md). A compressed row costs one frame's

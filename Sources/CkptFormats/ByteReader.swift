@@ -1,3 +1,5 @@
+import CkptStorage
+
 /// A cursor over bytes that never reads past the end: every read checks what is left first.
 ///
 /// Little-endian, unaligned loads; errors name the file, what was being read and where.
@@ -46,12 +48,4 @@ struct ByteReader {
     func error(_ problem: String, subject: String? = nil, at offset: Int? = nil) -> FormatError {
         FormatError(file: file, problem, subject: subject, offset: offset ?? position)
     }
-}
-
-/// `value` rounded up to a multiple of `alignment` (a power of two), or nil on overflow.
-@inlinable
-public func alignUp(_ value: Int, to alignment: Int) -> Int? {
-    let (sum, overflow) = value.addingReportingOverflow(alignment - 1)
-    guard !overflow else { return nil }
-    return sum & ~(alignment - 1)
 }

@@ -1,3 +1,4 @@
+import CkptStorage
 import Foundation
 
 extension Checkpoint {

@@ -1,3 +1,5 @@
+import CkptJSON
+import CkptStorage
 import Foundation
 
 extension Checkpoint {

@@ -1,3 +1,5 @@
+import CkptJSON
+import CkptStorage
 import Foundation
 
 /// An opened model checkpoint in either format: its files mapped, every header validated, and one

@@ -1,3 +1,5 @@
+import CkptJSON
+
 /// What `ckpt inspect` reports about a checkpoint (the shape is documented in the README, "JSON
 /// output"): format, files, architecture, hyperparameters, tensors and metadata, long arrays summarized.
 /// `--json` is this value through `JSONValueEncoder`; the text is rendered from it too.

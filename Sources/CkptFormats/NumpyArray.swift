@@ -1,3 +1,5 @@
+import CkptStorage
+
 // NumPy .npy v1.0 (numpy.lib.format):
 //   "\x93NUMPY" | u8 major = 1 | u8 minor = 0 | u16 LE header length |
 //   header: a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }

@@ -1,3 +1,5 @@
+import CkptJSON
+
 /// A hyperparameter or metadata value as `ckpt inspect` shows it: JSON as read, a short GGUF array
 /// written out, or a long one by its first elements.
 public indirect enum SummaryValue: Sendable, Encodable {

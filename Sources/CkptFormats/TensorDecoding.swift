@@ -1,3 +1,5 @@
+import CkptStorage
+
 /// Decodes `src`, holding `dst.count` elements of `type`, to f32. Quantized GGML blocks are
 /// dequantized; safetensors F32, F16, BF16, F8_E4M3, F8_E5M2 and F64 are converted.
 public func decodeFloats(

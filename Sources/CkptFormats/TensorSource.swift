@@ -1,3 +1,4 @@
+import CkptStorage
 import Foundation
 
 /// Where the bytes of a tensor being written come from.

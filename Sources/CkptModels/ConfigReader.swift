@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 
 /// Typed reads of model hyperparameters from either `config.json` or GGUF metadata, accepting the
 /// spellings published checkpoints use and naming the file and key in every error.

@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptStorage
 
 /// Why a checkpoint cannot be described or used as a model: unsupported architecture, a config value
 /// that makes no sense, a missing or mis-shaped tensor. Prints as one line naming the file.

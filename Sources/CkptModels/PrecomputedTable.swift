@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 
 /// How a converted checkpoint stores its first layer (FORMAT.md): one table of `vocab` rows, each
 /// `[residual | q | k | v]`, where residual is the scaled embedding row (serial blocks) or

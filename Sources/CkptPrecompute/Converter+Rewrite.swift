@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 import CkptModels
 
 extension Converter {

@@ -1,5 +1,6 @@
 import CkptFormats
 import CkptModels
+import CkptStorage
 import Foundation
 
 /// What a conversion with one table type writes, computed without writing: the figures `ckpt plan`

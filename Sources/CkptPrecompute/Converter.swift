@@ -1,6 +1,7 @@
 import CkptEngine
 import CkptFormats
 import CkptModels
+import CkptStorage
 import Foundation
 
 /// `ckpt convert --precompute-first-layer`: reads a checkpoint, computes the first-layer table and

@@ -1,6 +1,8 @@
 import CkptEngine
 import CkptFormats
+import CkptJSON
 import CkptModels
+import CkptStorage
 import Foundation
 
 /// `ckpt decompress INPUT OUTPUT`: turns a `--compress zstd` conversion into the plain one, byte for

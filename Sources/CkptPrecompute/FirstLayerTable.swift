@@ -2,6 +2,7 @@ import CkptEngine
 import CkptFormats
 import CkptKernels
 import CkptModels
+import CkptStorage
 
 /// Computes the first-layer table: for every vocabulary entry, layer 0's token-local part
 /// `[residual | q | k | v]`, through the very function the engine runs for layer 0

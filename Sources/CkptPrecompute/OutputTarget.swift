@@ -1,5 +1,7 @@
 import CkptFormats
+import CkptJSON
 import CkptModels
+import CkptStorage
 import Foundation
 
 /// Where a conversion writes, checked before any work so that a conversion never destroys what it

@@ -1,5 +1,6 @@
 import CkptFormats
 import CkptModels
+import CkptStorage
 
 /// Encodes f32 table rows into the table's storage type.
 struct TableEncoding: Sendable {

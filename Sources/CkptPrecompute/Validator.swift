@@ -1,6 +1,7 @@
 import CkptEngine
 import CkptFormats
 import CkptModels
+import CkptStorage
 import Foundation
 
 /// `ckpt validate ORIGINAL CONVERTED`: (a) structure — every tensor that should pass through is

@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 import CkptTestSupport
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import CkptEngine
 import CkptFormats
+import CkptJSON
 import CkptModels
 import CkptTestSupport
 import Foundation

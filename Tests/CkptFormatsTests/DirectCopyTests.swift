@@ -1,4 +1,5 @@
 @testable import CkptFormats
+@testable import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing

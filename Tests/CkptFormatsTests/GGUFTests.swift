@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing

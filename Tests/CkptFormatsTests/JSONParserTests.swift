@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 import Foundation
 import Testing
 

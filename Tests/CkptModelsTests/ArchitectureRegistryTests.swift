@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 import CkptModels
 import CkptTestSupport
 import Foundation

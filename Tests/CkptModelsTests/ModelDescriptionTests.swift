@@ -1,5 +1,7 @@
 import CkptFormats
+import CkptJSON
 import CkptModels
+import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing

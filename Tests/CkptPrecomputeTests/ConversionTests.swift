@@ -1,7 +1,9 @@
 import CkptEngine
 import CkptFormats
+import CkptJSON
 import CkptModels
 import CkptPrecompute
+import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 import CkptModels
 import CkptPrecompute
 import CkptTestSupport

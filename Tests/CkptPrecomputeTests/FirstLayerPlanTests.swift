@@ -1,6 +1,8 @@
 import CkptFormats
+import CkptJSON
 import CkptModels
 import CkptPrecompute
+import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing

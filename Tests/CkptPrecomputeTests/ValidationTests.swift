@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 import CkptPrecompute
 import CkptTestSupport
 import Foundation

@@ -1,3 +1,5 @@
+import CkptStorage
+
 // GGUF v2/v3 (the GGUF spec in the ggml repository; docs/formats.md, "GGUF layout", "GGUF header checks",
 // "Hostile inputs"). All integers little-endian, packed:
 //

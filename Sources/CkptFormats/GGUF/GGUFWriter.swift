@@ -1,3 +1,5 @@
+import CkptStorage
+
 /// Writes GGUF v3 files the way llama.cpp's writers lay them out (docs/formats.md, "GGUF writer layout"): header, metadata
 /// in the given order, tensor infos with sequentially packed offsets, zero padding to the alignment
 /// before the data and after every tensor, the last one included.

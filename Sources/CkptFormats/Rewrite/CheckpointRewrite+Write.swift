@@ -1,4 +1,6 @@
 import CCkptSystem
+import CkptJSON
+import CkptStorage
 import Foundation
 
 extension CheckpointRewrite {

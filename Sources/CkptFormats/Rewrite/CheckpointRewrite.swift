@@ -1,3 +1,5 @@
+import CkptJSON
+import CkptStorage
 import Foundation
 
 /// A checkpoint rewritten into its own container: every source tensor byte for byte, except for the

@@ -1,3 +1,6 @@
+import CkptJSON
+import CkptStorage
+
 // safetensors (huggingface/safetensors; docs/formats.md, "safetensors layout", "safetensors reader checks"):
 //
 //   [0, 8)      N: u64 little-endian, the header length (padding included)

@@ -1,3 +1,6 @@
+import CkptJSON
+import CkptStorage
+
 /// `model.safetensors.index.json`, the map of a sharded checkpoint (docs/formats.md, "Sharded safetensors"):
 /// `{"metadata": {"total_size": N, ...}, "weight_map": {"tensor": "model-00001-of-00002.safetensors", ...}}`.
 public struct SafetensorsIndex: Sendable {

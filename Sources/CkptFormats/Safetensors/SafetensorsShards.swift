@@ -1,3 +1,4 @@
+import CkptStorage
 import Foundation
 
 /// Writes a checkpoint as several safetensors files plus `model.safetensors.index.json`, splitting as

@@ -1,3 +1,6 @@
+import CkptJSON
+import CkptStorage
+
 /// Writes safetensors files as the reference writer does (docs/formats.md, "safetensors writer layout"): compact JSON header with
 /// `__metadata__` first, tensors ordered by dtype (widest first) then name so every tensor is aligned
 /// to its element size, offsets contiguous from 0, header padded with spaces to a multiple of 8 — and,

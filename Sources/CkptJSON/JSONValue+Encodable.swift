@@ -44,16 +44,16 @@ extension JSONNumber: Encodable {
 }
 
 /// A coding key spelled at run time: an object's own key, an array position, or `super`.
-struct JSONKey: CodingKey {
-    let stringValue: String
-    let intValue: Int?
+public struct JSONKey: CodingKey {
+    public let stringValue: String
+    public let intValue: Int?
 
-    init(stringValue: String) {
+    public init(stringValue: String) {
         self.stringValue = stringValue
         intValue = nil
     }
 
-    init(intValue: Int) {
+    public init(intValue: Int) {
         stringValue = "Index \(intValue)"
         self.intValue = intValue
     }
