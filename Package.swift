@@ -5,17 +5,19 @@ let package = Package(
     name: "ckpt",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "ckpt", targets: ["ckpt"]),
+        .executable(name: "ckpt", targets: ["ckpt"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // Each target depends on exactly the modules its files import.
-        .systemLibrary(name: "CCkptZstd", pkgConfig: "libzstd",
-                       providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
-        .systemLibrary(name: "CCkptBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CCkptZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(
+            name: "CCkptBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "CCkptSystem"),
         .target(name: "CkptJSON"),
         .target(name: "CkptStorage", dependencies: ["CCkptSystem"]),
@@ -24,21 +26,27 @@ let package = Package(
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),
         .target(name: "CkptEngine", dependencies: ["CkptCompression", "CkptFormats", "CkptKernels", "CkptModels", "CkptStorage"]),
-        .target(name: "CkptPrecompute", dependencies: [
-            "CkptCompression", "CkptEngine", "CkptFormats", "CkptJSON", "CkptKernels", "CkptModels", "CkptStorage",
-        ]),
-        .target(name: "CkptCLI", dependencies: [
-            "CCkptSystem", "CkptEngine", "CkptFormats", "CkptJSON", "CkptModels", "CkptPrecompute", "CkptStorage",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "CkptPrecompute",
+            dependencies: [
+                "CkptCompression", "CkptEngine", "CkptFormats", "CkptJSON", "CkptKernels", "CkptModels", "CkptStorage",
+            ]),
+        .target(
+            name: "CkptCLI",
+            dependencies: [
+                "CCkptSystem", "CkptEngine", "CkptFormats", "CkptJSON", "CkptModels", "CkptPrecompute", "CkptStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "ckpt", dependencies: ["CkptCLI"]),
         .target(name: "CkptTestSupport", dependencies: ["CkptFormats"], path: "Tests/CkptTestSupport"),
         .testTarget(name: "CkptFormatsTests", dependencies: ["CkptFormats", "CkptJSON", "CkptStorage", "CkptTestSupport"]),
         .testTarget(name: "CkptModelsTests", dependencies: ["CkptFormats", "CkptJSON", "CkptModels", "CkptStorage", "CkptTestSupport"]),
         .testTarget(name: "CkptEngineTests", dependencies: ["CkptEngine", "CkptFormats", "CkptJSON", "CkptModels", "CkptTestSupport"]),
-        .testTarget(name: "CkptPrecomputeTests", dependencies: [
-            "CkptEngine", "CkptFormats", "CkptJSON", "CkptModels", "CkptPrecompute", "CkptStorage", "CkptTestSupport",
-        ]),
+        .testTarget(
+            name: "CkptPrecomputeTests",
+            dependencies: [
+                "CkptEngine", "CkptFormats", "CkptJSON", "CkptModels", "CkptPrecompute", "CkptStorage", "CkptTestSupport",
+            ]),
         .testTarget(name: "CkptKernelsTests", dependencies: ["CkptCompression", "CkptFormats", "CkptKernels", "CkptTestSupport"]),
         // The CLI tests run the built `ckpt` executable and import CkptCLI for its report types.
         .testTarget(name: "CkptCLITests", dependencies: ["ckpt", "CkptCLI", "CkptFormats", "CkptJSON", "CkptStorage", "CkptTestSupport"]),

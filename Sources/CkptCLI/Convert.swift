@@ -32,7 +32,10 @@ struct Convert: ParsableCommand {
     @Flag(help: "Keep every original tensor and add the table beside them, so stock loaders still load the file.")
     var keepOriginal = false
 
-    @Flag(help: "Hard-link shards that no tensor of the conversion changes instead of copying them. They then share any later in-place edit of the source.")
+    @Flag(
+        help:
+            "Hard-link shards that no tensor of the conversion changes instead of copying them. They then share any later in-place edit of the source."
+    )
     var link = false
 
     @Flag(help: "Check everything and report what would be written, without writing.")

@@ -62,7 +62,8 @@ struct ConvertDryRunReport: CommandReport {
     }
 
     var text: String {
-        let what = keepOriginal
+        let what =
+            keepOriginal
             ? "every original tensor kept (--keep-original)"
             : "replaces \(removedTensors.count) tensors: \(removedTensors.joined(separator: ", "))"
         let head = headCopyBytes > 0 ? ", the tied head's own copy of the embedding included" : ""

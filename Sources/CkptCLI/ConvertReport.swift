@@ -57,9 +57,10 @@ struct ConvertReport: Codable, CommandReport {
 
     var text: String {
         let change = Double(outputBytes - inputBytes) / Double(max(1, inputBytes))
-        let compressed = compressedTableBytes.map {
-            " (zstd: \(ByteCountText.format($0)), " + String(format: "%.1f%%", Double($0) / Double(max(1, tableBytes)) * 100) + ")"
-        } ?? ""
+        let compressed =
+            compressedTableBytes.map {
+                " (zstd: \(ByteCountText.format($0)), " + String(format: "%.1f%%", Double($0) / Double(max(1, tableBytes)) * 100) + ")"
+            } ?? ""
         return "wrote \(output): table \(grouped(tableRows)) × \(grouped(tableWidth)) \(tableDtype)\(compressed), "
             + "\(removedTensors.count) tensors replaced, \(passedThrough) passed through, "
             + "\(ByteCountText.format(inputBytes)) → \(ByteCountText.format(outputBytes)) (\(ByteCountText.percent(change))) "

@@ -81,7 +81,8 @@ struct PlanReport: CommandReport {
             let bytes = verdict.unit == .bytes
             func amount(_ n: Int) -> String { bytes ? ByteCountText.format(n) : grouped(n) + " values" }
             let memory = bytes ? "the file" : "memory"
-            let head = bytes
+            let head =
+                bytes
                 ? "Verdict (\(tableType ?? "?"), the table type convert picks by default): "
                 : "Verdict in values (the table and the weights taking the same bytes per value): "
             let saved = verdict.readsSaved
@@ -174,22 +175,26 @@ struct PlanReport: CommandReport {
         lines.append("")
         let elements = "\(grouped(vocabSize)) × \(grouped(tableWidth)) values"
         if let inputBytes {
-            lines.append("If converted (the figures `convert --dry-run` prints; input \(ByteCountText.format(inputBytes)), table \(elements)):")
+            lines.append(
+                "If converted (the figures `convert --dry-run` prints; input \(ByteCountText.format(inputBytes)), table \(elements)):")
             lines += Self.columns(
                 [["table", "table bytes", "output bytes", "change", "reads saved/token", "verdict"]]
                     + tableSizes.compactMap(\.sizes).map { s in
                         [
-                            s.tableType + (s.isAuto ? " (auto)" : ""), ByteCountText.format(s.tableBytes), ByteCountText.format(s.outputBytes),
+                            s.tableType + (s.isAuto ? " (auto)" : ""), ByteCountText.format(s.tableBytes),
+                            ByteCountText.format(s.outputBytes),
                             ByteCountText.format(s.change, signed: true) + " (" + ByteCountText.percent(s.relativeChange) + ")",
                             ByteCountText.format(s.tokenReadsWithout - s.tokenReadsWith), s.verdict.word,
                         ]
                     })
         } else {
-            let why = bareConfig
+            let why =
+                bareConfig
                 ? "input sizes are unknown: a bare config.json has no tensors"
                 : "file sizes are not shown: a real conversion keeps this model's blocks serial"
-            lines.append("Table bytes (\(elements); \(why)): "
-                + tableSizes.map { "\($0.name) \(ByteCountText.format($0.tableBytes))" }.joined(separator: ", "))
+            lines.append(
+                "Table bytes (\(elements); \(why)): "
+                    + tableSizes.map { "\($0.name) \(ByteCountText.format($0.tableBytes))" }.joined(separator: ", "))
         }
         lines.append(verdict.text)
         lines.append("Rule: \(verdict.rule).")

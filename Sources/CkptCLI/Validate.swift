@@ -28,7 +28,9 @@ struct Validate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Fail when the mean KL divergence from the original is above this (with 95% confidence).")
     var maxKld: Double?
 
-    @Option(parsing: .unconditional, help: "Fail when fewer positions than this percentage keep the original's top-1 token (with 95% confidence), e.g. 99.5.")
+    @Option(
+        parsing: .unconditional,
+        help: "Fail when fewer positions than this percentage keep the original's top-1 token (with 95% confidence), e.g. 99.5.")
     var minSameTop: Double?
 
     @Flag(help: "Compare even when the converted file records another source than ORIGINAL (e.g. ORIGINAL was renamed).")

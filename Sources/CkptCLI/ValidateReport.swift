@@ -141,12 +141,14 @@ struct ValidateReport: CommandReport {
             sameTopOutsideTies: s.sameTopOutsideTiesFraction, maxAbsLogitDiff: s.maxAbsoluteDifference, rmsLogitDiff: s.rmsDifference,
             nmse: s.nmse, limitMeanKld: report.maxKLD, limitSameTop: report.minSameTop)
         self.seconds = seconds
-        phaseSeconds = PhaseSeconds(structure: report.phaseSeconds.structure, audit: report.phaseSeconds.audit, logits: report.phaseSeconds.logits)
+        phaseSeconds = PhaseSeconds(
+            structure: report.phaseSeconds.structure, audit: report.phaseSeconds.audit, logits: report.phaseSeconds.logits)
         sequenceCount = report.sequences.count
         sequenceLength = report.sequences.first?.count ?? 0
         statisticsText = s.report
         let typical = report.storage.typicalMeanKLD
-        qualityNote = s.meanKLD > typical
+        qualityNote =
+            s.meanKLD > typical
             ? "\(tableDtype) rounding costs this model a mean KLD of " + String(format: "%.2e", s.meanKLD)
                 + ", more than the " + String(format: "%.0e", typical) + " it typically costs (not judged without --max-kld); "
                 + "--table-dtype f32 avoids it"
@@ -155,16 +157,20 @@ struct ValidateReport: CommandReport {
 
     var text: String {
         var lines: [String] = []
-        lines.append("structure: \(structure.identicalTensors) tensors identical, \(structure.replacedTensors) replaced by the table"
-            + (structure.passed ? ", nothing missing or extra: ok" : ": FAILED"))
+        lines.append(
+            "structure: \(structure.identicalTensors) tensors identical, \(structure.replacedTensors) replaced by the table"
+                + (structure.passed ? ", nothing missing or extra: ok" : ": FAILED"))
         for problem in structure.problems { lines.append("  \(problem)") }
-        lines.append("table audit (\(tableDtype)): \(audit.rows) rows recomputed in f64; worst |Δ| "
-            + String(format: "%.3e", audit.worstError) + " at token \(audit.worstToken) ("
-            + String(format: "%.2f", audit.worstErrorOverLimit) + " of its limit): " + (audit.passed ? "ok" : "FAILED"))
+        lines.append(
+            "table audit (\(tableDtype)): \(audit.rows) rows recomputed in f64; worst |Δ| "
+                + String(format: "%.3e", audit.worstError) + " at token \(audit.worstToken) ("
+                + String(format: "%.2f", audit.worstErrorOverLimit) + " of its limit): " + (audit.passed ? "ok" : "FAILED"))
         lines.append("logits: \(sequenceCount) sequence(s) of \(sequenceLength) tokens, \(logits.positions) positions")
-        lines.append("  against the original with the table's \(tableDtype) rounding: max |Δlogit| "
-            + String(format: "%.3e", consistency.maxAbsLogitDiff) + " (limit " + String(format: "%.3e", consistency.limitMaxAbsLogitDiff)
-            + "; the rounding itself moves logits by up to " + String(format: "%.3e", consistency.roundingMaxAbsLogitDiff) + ")")
+        lines.append(
+            "  against the original with the table's \(tableDtype) rounding: max |Δlogit| "
+                + String(format: "%.3e", consistency.maxAbsLogitDiff) + " (limit "
+                + String(format: "%.3e", consistency.limitMaxAbsLogitDiff)
+                + "; the rounding itself moves logits by up to " + String(format: "%.3e", consistency.roundingMaxAbsLogitDiff) + ")")
         lines.append("  against the original as it is:\n")
         lines.append(statisticsText)
         if logits.limitMeanKld == nil || logits.limitSameTop == nil, let qualityNote { lines.append("note: " + qualityNote) }
@@ -175,8 +181,10 @@ struct ValidateReport: CommandReport {
         verdict += ": " + (passedChecks.isEmpty ? "none" : passedChecks.map { "\($0.name) (\($0.detail))" }.joined(separator: "; "))
         lines.append(verdict)
         for check in failed { if let advice = check.advice { lines.append("advice (\(check.name)): " + advice) } }
-        lines.append(String(format: "in %.1f s (structure %.1f s, audit %.1f s, logits %.1f s)", seconds, phaseSeconds.structure,
-            phaseSeconds.audit, phaseSeconds.logits))
+        lines.append(
+            String(
+                format: "in %.1f s (structure %.1f s, audit %.1f s, logits %.1f s)", seconds, phaseSeconds.structure,
+                phaseSeconds.audit, phaseSeconds.logits))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -23,7 +23,8 @@ struct AttentionWeights {
                 try canonical().map { GEMM.transposed($0, rows: outputs, columns: d) }
             }
             guard let values else {
-                throw ModelError(file: model.model.checkpoint.path, "missing tensor \(model.model.names.name(role, layer: layer) ?? role.rawValue)")
+                throw ModelError(
+                    file: model.model.checkpoint.path, "missing tensor \(model.model.names.name(role, layer: layer) ?? role.rawValue)")
             }
             return values
         }

@@ -11,7 +11,9 @@ extension Engine {
         }
         let scale = Double(m.embeddingScale ?? 1)
         let x = try model.decode(embedding, rows: token..<(token + 1)).map { Double($0) * scale }
-        func norm(_ values: [Double], _ weight: TensorRole, _ bias: TensorRole?, _ kind: ModelDescription.Norm) throws(ModelError) -> [Double] {
+        func norm(_ values: [Double], _ weight: TensorRole, _ bias: TensorRole?, _ kind: ModelDescription.Norm) throws(ModelError)
+            -> [Double]
+        {
             let w = try required(weight, layer: 0).map(Double.init)
             let b = try bias.flatMap { (role) throws(ModelError) in try floats(role, layer: 0) }?.map(Double.init)
             return Self.norm64(values, kind, weight: w, bias: b)
@@ -99,7 +101,9 @@ extension Engine {
             let hidden = Self.linear64(h, try required(.up, layer: 0), upBias).map(activate)
             return Self.linear64(hidden, try required(.down, layer: 0), downBias)
         case .gated(fusedGateUp: false):
-            return gated(try required(.gate, layer: 0), try required(.up, layer: 0), try required(.down, layer: 0), upBias: upBias, downBias: downBias)
+            return gated(
+                try required(.gate, layer: 0), try required(.up, layer: 0), try required(.down, layer: 0), upBias: upBias,
+                downBias: downBias)
         case .gated(fusedGateUp: true):
             let both = try required(.gateUp, layer: 0)
             let half = both.count / 2

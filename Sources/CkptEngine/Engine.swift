@@ -362,7 +362,8 @@ public struct Engine: Sendable {
                 out.withUnsafeMutableBufferPointer { op in
                     switch norm {
                     case .rms(let eps, let offset):
-                        Normalization.rms(op.baseAddress!, into: op.baseAddress!, rows: rows, width: width, weight: w, weightOffset: offset, eps: eps)
+                        Normalization.rms(
+                            op.baseAddress!, into: op.baseAddress!, rows: rows, width: width, weight: w, weightOffset: offset, eps: eps)
                     case .layer(let eps, _):
                         Normalization.layer(op.baseAddress!, into: op.baseAddress!, rows: rows, width: width, weight: w, bias: b, eps: eps)
                     }
@@ -380,7 +381,8 @@ public struct Engine: Sendable {
         let hd = description.headDim
         switch qkNorm.scope {
         case .fullWidth:
-            values = Self.normalize(values, rows: n, width: heads * hd, norm: qkNorm.norm, weight: try required(weightRole, layer: layer), bias: nil)
+            values = Self.normalize(
+                values, rows: n, width: heads * hd, norm: qkNorm.norm, weight: try required(weightRole, layer: layer), bias: nil)
         case .sharedAcrossHeads:
             let w = try required(weightRole, layer: layer)
             let b = try floats(biasRole, layer: layer)
@@ -397,7 +399,8 @@ public struct Engine: Sendable {
                 let w = Array(weights[(h * hd)..<((h + 1) * hd)])
                 for r in 0..<n {
                     let start = (r * heads + h) * hd
-                    let row = Self.normalize(Array(values[start..<(start + hd)]), rows: 1, width: hd, norm: qkNorm.norm, weight: w, bias: nil)
+                    let row = Self.normalize(
+                        Array(values[start..<(start + hd)]), rows: 1, width: hd, norm: qkNorm.norm, weight: w, bias: nil)
                     values.replaceSubrange(start..<(start + hd), with: row)
                 }
             }

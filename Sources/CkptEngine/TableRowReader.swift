@@ -46,7 +46,8 @@ public final class TableRowReader {
         file = checkpoint.files[blobTensor.fileIndex].path
         guard let stored = table.storage.tensorType(in: checkpoint.format), let bytes = stored.byteCount(elements: rowWidth) else {
             throw ModelError(
-                file: checkpoint.path, "table storage \(table.storage.rawValue) cannot hold rows of \(rowWidth) values in \(checkpoint.format.rawValue)")
+                file: checkpoint.path,
+                "table storage \(table.storage.rawValue) cannot hold rows of \(rowWidth) values in \(checkpoint.format.rawValue)")
         }
         type = stored
         rowBytes = bytes
@@ -118,7 +119,8 @@ public final class TableRowReader {
             throw ModelError(file: file, "frame \(index) is not a frame of this table (\(frameCount) frames)")
         }
         if index != cachedFrame {
-            try decompress(frame: index, blob: blob, offsets: offsets, compression: compression, zstd: zstd, vocab: model.description.vocabSize)
+            try decompress(
+                frame: index, blob: blob, offsets: offsets, compression: compression, zstd: zstd, vocab: model.description.vocabSize)
         }
         return frame
     }

@@ -93,7 +93,8 @@ public final class Checkpoint: @unchecked Sendable {
         let rowCount = tensor.rowLength == 0 ? 0 : tensor.elementCount / tensor.rowLength
         guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
             throw FormatError(
-                file: files[tensor.fileIndex].path, "rows \(rows.lowerBound) to \(rows.upperBound - 1) are outside 0 to \(rowCount - 1)", subject: tensor.name)
+                file: files[tensor.fileIndex].path, "rows \(rows.lowerBound) to \(rows.upperBound - 1) are outside 0 to \(rowCount - 1)",
+                subject: tensor.name)
         }
         let file = files[tensor.fileIndex]
         try file.checkUnchanged()

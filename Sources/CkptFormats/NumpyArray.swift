@@ -64,7 +64,11 @@ public struct NumpyArray: Sendable, Equatable {
         }
         guard let count = checkedProduct(shape) else { throw FormatError(file: path, ".npy shape \(shape) overflows") }
         let elementSize: Int
-        if descr.hasPrefix("'<f4'") { elementSize = 4 } else if descr.hasPrefix("'<f2'") { elementSize = 2 } else {
+        if descr.hasPrefix("'<f4'") {
+            elementSize = 4
+        } else if descr.hasPrefix("'<f2'") {
+            elementSize = 2
+        } else {
             throw FormatError(file: path, "unsupported .npy dtype \(descr.prefix(6)); expected '<f4' or '<f2'")
         }
         guard count <= reader.remaining / elementSize else {
@@ -73,7 +77,8 @@ public struct NumpyArray: Sendable, Equatable {
         let data = try reader.readBytes(count * elementSize, "npy data")
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count {
-            values[i] = elementSize == 4
+            values[i] =
+                elementSize == 4
                 ? Float(bitPattern: UInt32(littleEndian: data.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                 : Float(halfBits: UInt16(littleEndian: data.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
         }

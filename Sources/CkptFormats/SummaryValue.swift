@@ -17,7 +17,8 @@ public indirect enum SummaryValue: Sendable, Encodable {
         case .array(let array):
             let shown = min(array.count, CheckpointSummary.arrayPreviewLength)
             let head = (0..<shown).map { SummaryValue(array.element(at: $0)) }
-            self = array.count > shown
+            self =
+                array.count > shown
                 ? .preview(ArrayPreview(elementType: array.elementType.description, count: array.count, head: head))
                 : .array(head)
         case .string(let s): self = .json(.string(s))

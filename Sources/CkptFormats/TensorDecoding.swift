@@ -19,17 +19,25 @@ public func decodeFloats(
     case .safetensors(let dtype):
         switch dtype {
         case .f32:
-            for i in dst.indices { dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in dst.indices {
+                dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
         case .f16:
-            for i in dst.indices { dst[i] = Float(halfBits: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in dst.indices {
+                dst[i] = Float(halfBits: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
         case .bf16:
-            for i in dst.indices { dst[i] = Float(bfloat16Bits: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in dst.indices {
+                dst[i] = Float(bfloat16Bits: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
         case .f8E4M3:
             for i in dst.indices { dst[i] = Float(e4m3Bits: src[i]) }
         case .f8E5M2:
             for i in dst.indices { dst[i] = Float(e5m2Bits: src[i]) }
         case .f64:
-            for i in dst.indices { dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+            for i in dst.indices {
+                dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            }
         default:
             throw FormatError(file: file, "cannot read \(dtype.rawValue) values as floats", subject: tensor)
         }

@@ -59,5 +59,5 @@ public struct JSONKey: CodingKey {
     }
 
     /// The key `superEncoder()` writes under, as Foundation's encoders name it.
-    static let superKey = JSONKey(stringValue: "super")
+    static let inherited = JSONKey(stringValue: "super")
 }

@@ -163,7 +163,9 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encode(value, forKey: key) }
     mutating func encodeIfPresent(_ value: (some Encodable)?, forKey key: Key) throws { try encode(value, forKey: key) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         KeyedEncodingContainer(KeyedContainer<NestedKey>(node: node.add(key.stringValue).objectNode(), codingPath: codingPath + [key]))
     }
 
@@ -172,7 +174,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func superEncoder() -> any Encoder {
-        SlotEncoder(slot: node.add(JSONKey.superKey.stringValue), codingPath: codingPath + [JSONKey.superKey])
+        SlotEncoder(slot: node.add(JSONKey.inherited.stringValue), codingPath: codingPath + [JSONKey.inherited])
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Rotary position embedding over the first `dimensions` of each head (docs/architectures.md, "Rotary embedding").

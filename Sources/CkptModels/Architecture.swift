@@ -50,8 +50,10 @@ extension Architecture {
         var roles: [TensorRole] = [.q, .k, .v, .qkv, .qBias, .kBias, .vBias, .qkvBias, .qNorm, .qNormBias, .kNorm, .kNormBias]
         if description.normPlacement != .post { roles += [.attnNorm, .attnNormBias] }
         if description.block != .serial {
-            roles += [.ffnNorm, .ffnNormBias, .gate, .up, .gateUp, .down, .upBias, .downBias, .oBias, .router,
-                      .expertGate, .expertUp, .expertDown]
+            roles += [
+                .ffnNorm, .ffnNormBias, .gate, .up, .gateUp, .down, .upBias, .downBias, .oBias, .router,
+                .expertGate, .expertUp, .expertDown,
+            ]
         }
         return roles
     }

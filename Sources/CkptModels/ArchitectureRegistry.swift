@@ -41,7 +41,8 @@ public enum ArchitectureRegistry {
         if let model = absolutePositionModels[name] {
             return ModelError(
                 file: file,
-                "architecture \(name) (\(model)) adds learned absolute position embeddings before layer 0, so its first layer depends on the position and cannot be precomputed")
+                "architecture \(name) (\(model)) adds learned absolute position embeddings before layer 0, so its first layer depends on the position and cannot be precomputed"
+            )
         }
         return ModelError(file: file, "unsupported architecture \(name) (supported: \(families.joined(separator: ", ")))")
     }

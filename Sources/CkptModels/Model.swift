@@ -103,11 +103,13 @@ public struct Model: @unchecked Sendable {
             // GGUF may drop trailing 1-dimensions; compare without leading 1s.
             let found = Array(tensor.shape.drop { $0 == 1 })
             guard found == Array(shape.drop { $0 == 1 }) else {
-                throw ModelError(file: checkpoint.files[tensor.fileIndex].path, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
+                throw ModelError(
+                    file: checkpoint.files[tensor.fileIndex].path, "tensor \(name) has shape \(tensor.shape), expected \(shape)")
             }
             guard tensor.type.isFloatDecodable else {
                 throw ModelError(
-                    file: checkpoint.files[tensor.fileIndex].path, "tensor \(name) has type \(tensor.type.name), which cannot be read as numbers")
+                    file: checkpoint.files[tensor.fileIndex].path,
+                    "tensor \(name) has type \(tensor.type.name), which cannot be read as numbers")
             }
         }
         try expect(.embedding, [m.vocabSize, d])

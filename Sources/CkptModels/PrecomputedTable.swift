@@ -107,34 +107,37 @@ public struct PrecomputedTable: Sendable, Equatable {
             GGUFKeyValue(p + "source_fingerprint", .string(sourceFingerprint)),
             GGUFKeyValue(p + "tool_version", .string(toolVersion)),
             GGUFKeyValue(p + "options", .string(options)),
-        ] + (compression.map { c in
-            [
-                GGUFKeyValue(p + "frame_offsets_tensor", .string(Self.frameOffsetsTensorName)),
-                GGUFKeyValue(p + "frame_rows", .uint32(UInt32(c.frameRows))),
-                GGUFKeyValue(p + "shuffle_planes", .uint32(UInt32(c.shufflePlanes))),
-                GGUFKeyValue(p + "zstd_level", .int32(Int32(c.level))),
-            ]
-        } ?? [])
+        ]
+            + (compression.map { c in
+                [
+                    GGUFKeyValue(p + "frame_offsets_tensor", .string(Self.frameOffsetsTensorName)),
+                    GGUFKeyValue(p + "frame_rows", .uint32(UInt32(c.frameRows))),
+                    GGUFKeyValue(p + "shuffle_planes", .uint32(UInt32(c.shufflePlanes))),
+                    GGUFKeyValue(p + "zstd_level", .int32(Int32(c.level))),
+                ]
+            } ?? [])
     }
 
     /// The fields as the config.json object `ckpt_precompute`.
     public var json: JSONObject {
-        JSONObject([
-            ("version", .number(JSONNumber(Self.formatVersion))), ("table_tensor", .string(tableTensor)),
-            ("block", .string(block.rawValue)), ("segments", .array(segments.map(JSONValue.string))),
-            ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })), ("rows", .number(JSONNumber(rows ?? 0))),
-            ("rope_style", .string(ropeStyle)), ("rope_dimensions", .number(JSONNumber(ropeDimensions))),
-            ("rope_theta", JSONNumber(exactly: ropeTheta).map(JSONValue.number) ?? .null),
-            ("table_dtype", .string(storage.rawValue)), ("compression", .string(compressionName)),
-            ("output_bias_folded", .bool(outputBiasFolded)), ("removed_tensors", .array(removedTensors.map(JSONValue.string))),
-            ("source_fingerprint", .string(sourceFingerprint)), ("tool_version", .string(toolVersion)),
-            ("options", .string(options)),
-        ] + (compression.map { c in
+        JSONObject(
             [
-                ("frame_offsets_tensor", .string(Self.frameOffsetsTensorName)), ("frame_rows", .number(JSONNumber(c.frameRows))),
-                ("shuffle_planes", .number(JSONNumber(c.shufflePlanes))), ("zstd_level", .number(JSONNumber(c.level))),
+                ("version", .number(JSONNumber(Self.formatVersion))), ("table_tensor", .string(tableTensor)),
+                ("block", .string(block.rawValue)), ("segments", .array(segments.map(JSONValue.string))),
+                ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })), ("rows", .number(JSONNumber(rows ?? 0))),
+                ("rope_style", .string(ropeStyle)), ("rope_dimensions", .number(JSONNumber(ropeDimensions))),
+                ("rope_theta", JSONNumber(exactly: ropeTheta).map(JSONValue.number) ?? .null),
+                ("table_dtype", .string(storage.rawValue)), ("compression", .string(compressionName)),
+                ("output_bias_folded", .bool(outputBiasFolded)), ("removed_tensors", .array(removedTensors.map(JSONValue.string))),
+                ("source_fingerprint", .string(sourceFingerprint)), ("tool_version", .string(toolVersion)),
+                ("options", .string(options)),
             ]
-        } ?? []))
+                + (compression.map { c in
+                    [
+                        ("frame_offsets_tensor", .string(Self.frameOffsetsTensorName)), ("frame_rows", .number(JSONNumber(c.frameRows))),
+                        ("shuffle_planes", .number(JSONNumber(c.shufflePlanes))), ("zstd_level", .number(JSONNumber(c.level))),
+                    ]
+                } ?? []))
     }
 
     /// Reads the fields from GGUF metadata or config.json; nil when the checkpoint is not converted.
@@ -181,7 +184,8 @@ public struct PrecomputedTable: Sendable, Equatable {
         }
         let storageName = try reader.string(key("table_dtype")) ?? ""
         guard let storage = TableStorage(rawValue: storageName) else {
-            throw ModelError(file: config.file, "table storage type \"\(storageName)\" is not supported by this ckpt (\(key("table_dtype")))")
+            throw ModelError(
+                file: config.file, "table storage type \"\(storageName)\" is not supported by this ckpt (\(key("table_dtype")))")
         }
         var table = PrecomputedTable(
             block: block, rows: rows, segmentWidths: widths, removedTensors: try reader.stringList(key("removed_tensors")) ?? [],

@@ -122,7 +122,9 @@ public struct ConversionSizer {
         let headCopy = m.tiedHead && !keepOriginal ? embedding.byteCount : 0
         let outputBytes = try rewrite.plannedBytes()
         let replaced = Set(model.firstLayerTableTensors)
-        let layerZeroBytes = source.tensors.filter { replaced.contains($0.name) && $0.name != embedding.name }.reduce(0) { $0 + $1.byteCount }
+        let layerZeroBytes = source.tensors.filter { replaced.contains($0.name) && $0.name != embedding.name }.reduce(0) {
+            $0 + $1.byteCount
+        }
         return ConversionSizes(
             tableType: tableType.name, isAuto: auto == storage, tableRows: m.vocabSize, tableWidth: width, tableBytes: tableBytes,
             inputBytes: source.files.reduce(0) { $0 + $1.size },

@@ -52,7 +52,8 @@ public struct FirstLayerPlan: Sendable {
         eliminatedWeights = qkv + (parallel ? feedForwardWeightsPerLayer : 0)
         embeddingIncrease = (tableWidth - d) * m.vocabSize
         tiedHeadCopy = m.tiedHead ? m.vocabSize * d : 0
-        modelWeights = embeddingWeights
+        modelWeights =
+            embeddingWeights
             + m.layerCount * (queryAndOutputWeightsPerLayer + keyValueWeightsPerLayer + feedForwardWeightsPerLayer)
     }
 

@@ -47,7 +47,8 @@ struct OutputTarget {
         case .directory:
             guard !name.hasSuffix(".gguf"), !name.hasSuffix(".safetensors") else {
                 throw FormatError(
-                    file: path, "a Hugging Face input converts to a directory, not a single "
+                    file: path,
+                    "a Hugging Face input converts to a directory, not a single "
                         + (name.hasSuffix(".gguf") ? ".gguf" : ".safetensors") + " file; give OUTPUT a directory name")
             }
         }
@@ -108,7 +109,8 @@ struct OutputTarget {
         }
         guard isConvertedConfig(path + "/config.json") else {
             throw FormatError(
-                file: path, "is not a ckpt output (it holds \(listing(entries)) but no \(PrecomputedTable.configKey) "
+                file: path,
+                "is not a ckpt output (it holds \(listing(entries)) but no \(PrecomputedTable.configKey) "
                     + "in a config.json); --force replaces only a previous ckpt output")
         }
     }

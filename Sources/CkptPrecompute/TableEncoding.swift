@@ -48,13 +48,14 @@ struct TableEncoding: Sendable {
     static func resolve(
         _ requested: ConversionOptions.TableType, format: Checkpoint.Format, embedding: TensorType, path: String
     ) throws(FormatError) -> TableStorage {
-        let storage: TableStorage = switch requested {
-        case .auto: embedding.name == "F32" ? .f32 : (embedding.name == "BF16" ? .bf16 : .f16)
-        case .f32: .f32
-        case .f16: .f16
-        case .bf16: .bf16
-        case .q8_0: .q8_0
-        }
+        let storage: TableStorage =
+            switch requested {
+            case .auto: embedding.name == "F32" ? .f32 : (embedding.name == "BF16" ? .bf16 : .f16)
+            case .f32: .f32
+            case .f16: .f16
+            case .bf16: .bf16
+            case .q8_0: .q8_0
+            }
         guard storage.tensorType(in: format) != nil else {
             throw FormatError(file: path, "--table-dtype \(requested.rawValue) is only available for GGUF output")
         }

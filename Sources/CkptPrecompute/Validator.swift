@@ -116,7 +116,8 @@ public struct Validator {
             let changes = statistics.decisiveTopChanges
             let allowed = Self.binomialAllowance(positions: n, rate: 1 - limit)
             let share = statistics.sameTopOutsideTiesFraction
-            var detail = "same top outside near-ties " + String(format: "%.2f%%", 100 * share) + (share >= limit ? " ≥ " : " < ")
+            var detail =
+                "same top outside near-ties " + String(format: "%.2f%%", 100 * share) + (share >= limit ? " ≥ " : " < ")
                 + String(format: "%.2f%%", 100 * limit) + ": \(changes) change(s) in \(n) positions"
             detail += changes <= allowed ? ", ≤ \(allowed) allowed at 95% confidence" : ", > \(allowed) allowed at 95% confidence"
             return Check(
@@ -165,7 +166,8 @@ public struct Validator {
         }
         guard anySource || table.sourceFingerprint == self.original.checkpoint.sourceFingerprint else {
             throw FormatError(
-                file: converted, "was converted from another checkpoint than \(original): the source fingerprint it records "
+                file: converted,
+                "was converted from another checkpoint than \(original): the source fingerprint it records "
                     + "(file names, sizes, headers, config.json) differs; --any-source compares them anyway, e.g. after a rename")
         }
         self.table = table
@@ -195,7 +197,8 @@ public struct Validator {
         let baseLogits = try base.logits(sequences: sequences)
         let candidateLogits = try Engine(model: converted).logits(sequences: sequences)
         let storageType = try TableRowReader(model: converted).storageType
-        let referenceLogits = table.storage == .f32
+        let referenceLogits =
+            table.storage == .f32
             ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding(to: storageType))
         var statistics = DivergenceStatistics()
         var consistency = DivergenceStatistics()
@@ -261,8 +264,9 @@ public struct Validator {
         let recorded = Set(table.removedTensors)
         let keepsOriginal = recorded.isEmpty
         if !keepsOriginal, recorded != expectedRemoved {
-            problems.append("recorded removed tensors differ from what the table replaces: "
-                + "\(recorded.symmetricDifference(expectedRemoved).sorted().joined(separator: ", "))")
+            problems.append(
+                "recorded removed tensors differ from what the table replaces: "
+                    + "\(recorded.symmetricDifference(expectedRemoved).sorted().joined(separator: ", "))")
         }
         var identical = 0
         for tensor in original.checkpoint.tensors where keepsOriginal || !expectedRemoved.contains(tensor.name) {
@@ -282,7 +286,8 @@ public struct Validator {
                 identical += 1
             }
         }
-        var allowed: Set<String> = table.compression == nil
+        var allowed: Set<String> =
+            table.compression == nil
             ? [PrecomputedTable.tensorName] : [PrecomputedTable.framesTensorName, PrecomputedTable.frameOffsetsTensorName]
         if original.description.tiedHead, let head = converted.names.name(.output) { allowed.insert(head) }
         let originalNames = Set(original.checkpoint.tensors.map(\.name))

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a tensor producer writes its bytes.
@@ -32,7 +32,9 @@ public final class PositionedWriter: ByteSink {
         self.path = path
         self.offset = offset
         descriptor = fcntl(file, F_DUPFD_CLOEXEC, 0)  // shares the file position, which `pwrite` never uses
-        guard descriptor >= 0 else { throw FormatError(file: path, "cannot duplicate the temporary file's descriptor: \(MappedFile.errnoText())") }
+        guard descriptor >= 0 else {
+            throw FormatError(file: path, "cannot duplicate the temporary file's descriptor: \(MappedFile.errnoText())")
+        }
         direct = allowed ? DirectCopy.reopen(file, flags: O_WRONLY) : nil
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferCapacity, alignment: DirectCopy.alignment)
     }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import CCkptSystem
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Copies of large ranges whose writes bypass the page cache (`O_DIRECT`). A piece whose pages are all
 /// cached is written straight from the mapping when source and destination are aligned alike (no copy

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A file written atomically: bytes go to a temporary file beside the destination, which is renamed
 /// over it only by `commit()`. Until then nothing exists at the destination; an abandoned or failed
@@ -308,9 +309,10 @@ public final class PartialOutputs: @unchecked Sendable {
 
 /// glibc's `copy_file_range(2)`, looked up at run time: Swift's Glibc module leaves it out (it is
 /// declared only under `_GNU_SOURCE`). Nil where the C library lacks it.
-private typealias CopyFileRange = @convention(c) (
-    Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32
-) -> Int
+private typealias CopyFileRange =
+    @convention(c) (
+        Int32, UnsafeMutablePointer<off_t>?, Int32, UnsafeMutablePointer<off_t>?, Int, UInt32
+    ) -> Int
 private let copyFileRange: CopyFileRange? = dlsym(nil, "copy_file_range").map { unsafeBitCast($0, to: CopyFileRange.self) }
 
 /// `write(2)`, named apart from `OutputFile.write` so the method can call it.

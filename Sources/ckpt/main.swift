@@ -1,1 +1,3 @@
-import CkptCLI; Ckpt.main()
+import CkptCLI
+
+Ckpt.main()

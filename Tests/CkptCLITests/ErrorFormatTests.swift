@@ -29,7 +29,10 @@ import Testing
         (["validate", gguf, gguf, "--tokens", "1"], "--tokens needs at least 2 tokens"),
         (["validate", gguf, hf], "has no precomputed first-layer table"),
         (["logits", gguf, "--tokens", "1,x", "--out", "/tmp/never.npy"], "'1,x' is invalid for '--tokens"),
-        (["logits", gguf, "--tokens", "1,300", "--out", "/tmp/ckpt-never-written.npy"], "token id 300 is outside the vocabulary, 0 to 299"),
+        (
+            ["logits", gguf, "--tokens", "1,300", "--out", "/tmp/ckpt-never-written.npy"],
+            "token id 300 is outside the vocabulary, 0 to 299"
+        ),
         (["plan", gguf, "--batch", "0"], "batch sizes must be positive"),
         (["plan", gguf, "--batch", "-16"], "batch sizes must be positive"),
         (["logits", gguf, "--tokens", "-1,2", "--out", "/tmp/ckpt-never-written.npy"], "--tokens takes token ids, 0 or above"),

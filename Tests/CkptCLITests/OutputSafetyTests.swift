@@ -38,7 +38,9 @@ import Testing
     }
 
     /// Runs `convert` with `arguments` and expects a refusal naming `problem`, with nothing changed.
-    func expectRefusal(_ workspace: Workspace, _ arguments: [String], _ problem: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectRefusal(_ workspace: Workspace, _ arguments: [String], _ problem: String, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         let before = try workspace.snapshot()
         let run = try runCkpt(["convert"] + arguments + ["--precompute-first-layer"])
         #expect(run.status == 2, "\(arguments): \(run.stderr)", sourceLocation: sourceLocation)

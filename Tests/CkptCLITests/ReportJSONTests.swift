@@ -29,9 +29,11 @@ import Testing
 
     @Test func inspect() throws {
         let root = try json(["inspect", "--json", Samples.url("formats/kv-types.gguf").path])
-        #expect(root.keys == [
-            "path", "format", "files", "architecture", "hyperparameters", "tensor_count", "tensor_bytes", "tensors", "metadata", "warnings",
-        ])
+        #expect(
+            root.keys == [
+                "path", "format", "files", "architecture", "hyperparameters", "tensor_count", "tensor_bytes", "tensors", "metadata",
+                "warnings",
+            ])
         #expect(root["files"]?.array?.first?.object?.keys == ["path", "bytes"])
         #expect(root["tensors"]?.array?.first?.object?.keys == ["name", "dtype", "shape", "bytes", "file"])
         #expect(root["metadata"]?.object?["tokenizer.ggml.tokens"]?.object?.keys == ["type", "element_type", "count", "head"])
@@ -66,20 +68,22 @@ import Testing
         let plain = dir.appendingPathComponent("plain.gguf").path
 
         let dryRun = try json(["convert", source, packed, "--precompute-first-layer", "--compress", "zstd", "--dry-run", "--json"])
-        #expect(dryRun.keys == [
-            "input", "output", "dry_run", "output_files", "removed_tensors", "table_rows", "table_width", "table_dtype", "table_bytes",
-            "table_compression", "input_bytes", "output_bytes", "removed_bytes", "head_copy_bytes", "change_bytes", "relative_change",
-        ])
+        #expect(
+            dryRun.keys == [
+                "input", "output", "dry_run", "output_files", "removed_tensors", "table_rows", "table_width", "table_dtype", "table_bytes",
+                "table_compression", "input_bytes", "output_bytes", "removed_bytes", "head_copy_bytes", "change_bytes", "relative_change",
+            ])
         #expect(dryRun["dry_run"] == true)
         #expect(dryRun["table_compression"] == "zstd")
 
         var run = try runCkpt(["convert", source, packed, "--precompute-first-layer", "--compress", "zstd", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let converted = try #require(try JSONParser().parse(Array(run.stdout.utf8)).object)
-        #expect(converted.keys == [
-            "input", "output", "format", "table_rows", "table_width", "table_dtype", "table_bytes", "compressed_table_bytes",
-            "removed_tensors", "passed_through", "input_bytes", "output_bytes", "seconds", "table_seconds", "table_gflops",
-        ])
+        #expect(
+            converted.keys == [
+                "input", "output", "format", "table_rows", "table_width", "table_dtype", "table_bytes", "compressed_table_bytes",
+                "removed_tensors", "passed_through", "input_bytes", "output_bytes", "seconds", "table_seconds", "table_gflops",
+            ])
         #expect(try roundTrip(ConvertReport.self, run.stdout) == run.stdout)
 
         run = try runCkpt(["decompress", packed, plain, "--json"])
@@ -101,9 +105,10 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         for (limits, status) in [([], 0), (["--max-kld", "1e-12", "--min-same-top", "50"], 1)] as [([String], Int32)] {
             let root = try json(["validate", "--json", source, converted] + limits, status: status)
-            #expect(root.keys == [
-                "passed", "table_dtype", "checks", "structure", "audit", "consistency", "logits", "seconds", "phase_seconds",
-            ])
+            #expect(
+                root.keys == [
+                    "passed", "table_dtype", "checks", "structure", "audit", "consistency", "logits", "seconds", "phase_seconds",
+                ])
             let checks = try #require(root["checks"]?.array?.compactMap { $0.object })
             #expect(checks.count == 3 + limits.count / 2)
             #expect(checks.allSatisfy { $0.keys == ["name", "passed", "detail", "advice"] })
@@ -111,15 +116,17 @@ import Testing
             #expect(checks.allSatisfy { $0["advice"]?.isNull == ($0["passed"] == true) })
             #expect(root["structure"]?.object?.keys == ["passed", "identical_tensors", "replaced_tensors", "problems"])
             #expect(root["audit"]?.object?.keys == ["passed", "rows", "worst_token", "worst_error", "worst_error_over_limit"])
-            #expect(root["consistency"]?.object?.keys == [
-                "passed", "max_abs_logit_diff", "limit_max_abs_logit_diff", "rounding_max_abs_logit_diff", "mean_kld",
-                "top_changes_outside_ties",
-            ])
+            #expect(
+                root["consistency"]?.object?.keys == [
+                    "passed", "max_abs_logit_diff", "limit_max_abs_logit_diff", "rounding_max_abs_logit_diff", "mean_kld",
+                    "top_changes_outside_ties",
+                ])
             let logits = try #require(root["logits"]?.object)
-            #expect(logits.keys == [
-                "positions", "mean_kld", "max_kld", "same_top", "same_top_outside_ties", "max_abs_logit_diff", "rms_logit_diff", "nmse",
-                "limit_mean_kld", "limit_same_top",
-            ])
+            #expect(
+                logits.keys == [
+                    "positions", "mean_kld", "max_kld", "same_top", "same_top_outside_ties", "max_abs_logit_diff", "rms_logit_diff", "nmse",
+                    "limit_mean_kld", "limit_same_top",
+                ])
             #expect(logits["limit_mean_kld"]?.isNull == limits.isEmpty)
             #expect(root["phase_seconds"]?.object?.keys == ["structure", "audit", "logits"])
         }

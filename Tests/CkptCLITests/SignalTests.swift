@@ -89,16 +89,19 @@ import Testing
         let tensors = try checkpoint.tensors.map { tensor throws -> SafetensorsWriter.Tensor in
             guard tensor.name == "model.embed_tokens.weight" || tensor.name == "lm_head.weight" else {
                 return try SafetensorsWriter.Tensor(
-                    name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(checkpoint.file(of: tensor), offset: tensor.offset))
+                    name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(checkpoint.file(of: tensor), offset: tensor.offset)
+                )
             }
             let width = tensor.shape[1]
-            return try SafetensorsWriter.Tensor(name: tensor.name, dtype: .f32, shape: [vocabulary, width], source: .producer { sink in
-                var generator = SplitMix64(seed: UInt64(tensor.name.count))
-                for _ in 0..<vocabulary {
-                    let row = (0..<width).map { _ in Float(generator.nextUnit() - 0.5) * 0.1 }
-                    try sink.write(row.withUnsafeBytes { Array($0) })
-                }
-            })
+            return try SafetensorsWriter.Tensor(
+                name: tensor.name, dtype: .f32, shape: [vocabulary, width],
+                source: .producer { sink in
+                    var generator = SplitMix64(seed: UInt64(tensor.name.count))
+                    for _ in 0..<vocabulary {
+                        let row = (0..<width).map { _ in Float(generator.nextUnit() - 0.5) * 0.1 }
+                        try sink.write(row.withUnsafeBytes { Array($0) })
+                    }
+                })
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file = try OutputFile(path: directory + "/model.safetensors")

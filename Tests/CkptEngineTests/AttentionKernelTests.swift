@@ -1,7 +1,8 @@
-@testable import CkptEngine
 import CkptTestSupport
 import Foundation
 import Testing
+
+@testable import CkptEngine
 
 /// Checks `CausalAttention` on its own against the numpy references in `Samples/kernels/attention.f32`
 /// (`Scripts/make_kernel_fixtures.py`: transformers' eager_attention_forward in float64, with repeat_kv,
@@ -16,8 +17,9 @@ import Testing
 @Suite struct AttentionKernelTests {
     static let atol: Float = 5e-6
 
-    @Test("causal attention matches transformers' eager attention (mask, window, soft-cap, GQA)",
-          arguments: AttentionFixtures.caseNames)
+    @Test(
+        "causal attention matches transformers' eager attention (mask, window, soft-cap, GQA)",
+        arguments: AttentionFixtures.caseNames)
     func attention(case name: String) throws {
         let f = try AttentionFixtures.load(name)
         let actual = try f.run()
@@ -84,7 +86,8 @@ import Testing
         let capped = try AttentionFixtures.caseNames.map(AttentionFixtures.load).filter { $0.spec.softcap != nil }
         try #require(!capped.isEmpty)
         for f in capped {
-            expectDiffers(try f.run(softcap: .some(nil)), try f.array("expected"), atol: Self.atol, "attention/\(f.spec.name) without soft-cap")
+            expectDiffers(
+                try f.run(softcap: .some(nil)), try f.array("expected"), atol: Self.atol, "attention/\(f.spec.name) without soft-cap")
         }
     }
 
@@ -143,8 +146,9 @@ struct AttentionFixture {
 
     func array(_ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Float] {
         let ref = try #require(spec.arrays[key], "attention/\(spec.name) has no array \(key)", sourceLocation: sourceLocation)
-        try #require(ref.offset >= 0 && ref.offset + ref.count <= values.count,
-                     "attention/\(spec.name).\(key) lies outside the file", sourceLocation: sourceLocation)
+        try #require(
+            ref.offset >= 0 && ref.offset + ref.count <= values.count,
+            "attention/\(spec.name).\(key) lies outside the file", sourceLocation: sourceLocation)
         return Array(values[ref.offset..<(ref.offset + ref.count)])
     }
 

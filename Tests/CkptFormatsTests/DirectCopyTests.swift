@@ -1,8 +1,9 @@
-@testable import CkptFormats
-@testable import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing
+
+@testable import CkptFormats
+@testable import CkptStorage
 
 /// `OutputFile.copyDirect`: the same bytes as a plain copy whatever the alignment of source and
 /// destination, whether the source is read from the page cache or with `O_DIRECT`, and on file systems
@@ -134,20 +135,26 @@ import Testing
         let big = (0..<elements * 4).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let sourcePath = directory.appendingPathComponent("source.safetensors").path
         let sourceFile = try OutputFile(path: sourcePath)
-        try SafetensorsWriter(metadata: nil, tensors: [
-            try .init(name: "a", dtype: .f32, shape: [10], source: .producer { try $0.write([UInt8](repeating: 1, count: 40)) }),
-            try .init(name: "b", dtype: .f32, shape: [elements], source: .producer { try $0.write(big) }),
-        ]).write(to: sourceFile)
+        try SafetensorsWriter(
+            metadata: nil,
+            tensors: [
+                try .init(name: "a", dtype: .f32, shape: [10], source: .producer { try $0.write([UInt8](repeating: 1, count: 40)) }),
+                try .init(name: "b", dtype: .f32, shape: [elements], source: .producer { try $0.write(big) }),
+            ]
+        ).write(to: sourceFile)
         try sourceFile.commit()
         let source = try SafetensorsFile(try MappedFile(path: sourcePath))
         let mapped = try MappedFile(path: sourcePath)
         let b = try #require(source.tensors.first { $0.name == "b" })
         let outputPath = directory.appendingPathComponent("out.safetensors").path
         let output = try OutputFile(path: outputPath)
-        try SafetensorsWriter(metadata: [("format", "pt")], tensors: [
-            try .init(name: "b", dtype: .f32, shape: [elements], source: .mapped(mapped, offset: source.dataOffset + b.begin)),
-            try .init(name: "c", dtype: .f32, shape: [3], source: .producer { try $0.write([UInt8](repeating: 2, count: 12)) }),
-        ]).write(to: output)
+        try SafetensorsWriter(
+            metadata: [("format", "pt")],
+            tensors: [
+                try .init(name: "b", dtype: .f32, shape: [elements], source: .mapped(mapped, offset: source.dataOffset + b.begin)),
+                try .init(name: "c", dtype: .f32, shape: [3], source: .producer { try $0.write([UInt8](repeating: 2, count: 12)) }),
+            ]
+        ).write(to: output)
         try output.commit()
         let written = try SafetensorsFile(try MappedFile(path: outputPath))
         #expect(written.headerLength % 8 == 0)

@@ -82,9 +82,12 @@ import Testing
         try writeSplit(dir: dir, names: ["x-00001-of-00002.gguf", "x-00002-of-00002.gguf"], splitNumbers: [0, 0], tensorsCount: 2)
         try expectFailure("split.no is 0, expected 1") { try Checkpoint.open(dir.appendingPathComponent("x-00001-of-00002.gguf").path) }
         try writeSplit(dir: dir, names: ["y-00001-of-00002.gguf", "y-00002-of-00002.gguf"], splitNumbers: [0, 1], tensorsCount: 3)
-        try expectFailure("split.tensors.count is 3, the shards hold 2") { try Checkpoint.open(dir.appendingPathComponent("y-00001-of-00002.gguf").path) }
+        try expectFailure("split.tensors.count is 3, the shards hold 2") {
+            try Checkpoint.open(dir.appendingPathComponent("y-00001-of-00002.gguf").path)
+        }
         try expectFailure("no such file") { try Checkpoint.open(dir.appendingPathComponent("z-00001-of-00002.gguf").path) }
-        try writeSplit(dir: dir, names: ["w-00001-of-00002.gguf", "w-00002-of-00002.gguf"], splitNumbers: [0, 1], tensorsCount: 2, sameName: true)
+        try writeSplit(
+            dir: dir, names: ["w-00001-of-00002.gguf", "w-00002-of-00002.gguf"], splitNumbers: [0, 1], tensorsCount: 2, sameName: true)
         try expectFailure("b: tensor appears twice") { try Checkpoint.open(dir.appendingPathComponent("w-00001-of-00002.gguf").path) }
     }
 
@@ -103,9 +106,15 @@ import Testing
         for (position, name) in names.enumerated() {
             var g = RawGGUF()
             g.header(tensors: 1, kvs: 3)
-            g.string("split.no"); g.u32(2); g.raw(withUnsafeBytes(of: splitNumbers[position].littleEndian) { Array($0) })
-            g.string("split.count"); g.u32(2); g.raw(withUnsafeBytes(of: UInt16(names.count).littleEndian) { Array($0) })
-            g.string("split.tensors.count"); g.u32(5); g.u32(UInt32(bitPattern: tensorsCount))
+            g.string("split.no")
+            g.u32(2)
+            g.raw(withUnsafeBytes(of: splitNumbers[position].littleEndian) { Array($0) })
+            g.string("split.count")
+            g.u32(2)
+            g.raw(withUnsafeBytes(of: UInt16(names.count).littleEndian) { Array($0) })
+            g.string("split.tensors.count")
+            g.u32(5)
+            g.u32(UInt32(bitPattern: tensorsCount))
             g.tensorInfo(sameName ? "b" : ["a", "b"][position], dims: [4], type: 0, offset: 0)
             g.pad()
             for i in 0..<4 { g.u32(Float(i).bitPattern) }

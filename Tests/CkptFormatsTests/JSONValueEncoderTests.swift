@@ -49,37 +49,38 @@ import Testing
             inner: Inner(name: "a", flags: [true]), list: [Inner(name: "b", flags: []), Inner(name: "c", flags: [false, true])],
             matrix: [[1, 2], []], empty: [])
         let text = try JSONValueEncoder().encode(outer).serialized(options: .prettyPrinted)
-        #expect(text == """
-            {
-              "inner": {
-                "name": "a",
-                "flags": [
-                  true
-                ]
-              },
-              "list": [
+        #expect(
+            text == """
                 {
-                  "name": "b",
-                  "flags": []
-                },
-                {
-                  "name": "c",
-                  "flags": [
-                    false,
-                    true
-                  ]
+                  "inner": {
+                    "name": "a",
+                    "flags": [
+                      true
+                    ]
+                  },
+                  "list": [
+                    {
+                      "name": "b",
+                      "flags": []
+                    },
+                    {
+                      "name": "c",
+                      "flags": [
+                        false,
+                        true
+                      ]
+                    }
+                  ],
+                  "matrix": [
+                    [
+                      1,
+                      2
+                    ],
+                    []
+                  ],
+                  "empty": []
                 }
-              ],
-              "matrix": [
-                [
-                  1,
-                  2
-                ],
-                []
-              ],
-              "empty": []
-            }
-            """)
+                """)
         // What the encoder writes, Foundation's decoder reads back.
         let decoded = try JSONDecoder().decode(Inner.self, from: Data(try JSONValueEncoder().encode(outer.list[1]).serialized().utf8))
         #expect(decoded == outer.list[1])
@@ -89,8 +90,9 @@ import Testing
         let value = try JSONValueEncoder().encode(Optionals(present: 5))
         #expect(value.serialized() == #"{"int":null,"string":null,"double":null,"bool":null,"inner":null,"list":null,"present":5}"#)
         let filled = Optionals(int: 1, string: "s", double: 0.5, bool: false, inner: Inner(name: "n", flags: []), list: [2], present: 3)
-        #expect(try JSONValueEncoder().encode(filled).serialized()
-            == #"{"int":1,"string":"s","double":0.5,"bool":false,"inner":{"name":"n","flags":[]},"list":[2],"present":3}"#)
+        #expect(
+            try JSONValueEncoder().encode(filled).serialized()
+                == #"{"int":1,"string":"s","double":0.5,"bool":false,"inner":{"name":"n","flags":[]},"list":[2],"present":3}"#)
         #expect(try JSONValueEncoder().encode([nil, 1] as [Int?]).serialized() == "[null,1]")
         #expect(try JSONValueEncoder().encode(nil as String?) == .null)
     }
@@ -105,15 +107,18 @@ import Testing
     }
 
     @Test func integersAreExact() throws {
-        #expect(try JSONValueEncoder().encode(Integers()).serialized()
-            == #"{"u64":18446744073709551615,"i64":-9223372036854775808,"int":9223372036854775807,"u8":255,"i8":-128,"u32s":[0,4294967295]}"#)
+        #expect(
+            try JSONValueEncoder().encode(Integers()).serialized()
+                == #"{"u64":18446744073709551615,"i64":-9223372036854775808,"int":9223372036854775807,"u8":255,"i8":-128,"u32s":[0,4294967295]}"#
+        )
         #expect(try JSONValueEncoder().encode(UInt64.max).number?.uint64 == .max)
     }
 
     @Test func doublesAreTheirShortestRoundTripText() throws {
         let cases: [(Double, String)] = [
             (0.1, "0.1"), (2458.0, "2458.0"), (1e-9, "1e-09"), (0.0236750651607298, "0.0236750651607298"), (-0.0, "-0.0"),
-            (.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (0.9990000000000001, "0.9990000000000001"),
+            (.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (0.9990000000000001, "0.9990000000000001"),
         ]
         for (double, text) in cases {
             let number = try #require(try JSONValueEncoder().encode(double).number, "\(double)")
@@ -175,8 +180,10 @@ import Testing
     }
 
     @Test func handWrittenContainersAndCodingPaths() throws {
-        #expect(try JSONValueEncoder().encode(HandWritten()).serialized()
-            == #"{"nested":{"leaf":null},"list":["first",["list/Index 1/Index 0"],{"leaf":-1},"list/Index 3"],"base":true,"super":"super"}"#)
+        #expect(
+            try JSONValueEncoder().encode(HandWritten()).serialized()
+                == #"{"nested":{"leaf":null},"list":["first",["list/Index 1/Index 0"],{"leaf":-1},"list/Index 3"],"base":true,"super":"super"}"#
+        )
     }
 
     struct Nothing: Encodable {

@@ -67,18 +67,36 @@ import Testing
     func indexNamesAreChecked(_ shard: String, _ expected: String) throws {
         let dir = try copyOfSharded()
         defer { removeTemporaryDirectory(dir.deletingLastPathComponent()) }
-        try writeIndex(dir, ["model.embed_tokens.weight": shard, "model.norm.weight": "model-00002-of-00002.safetensors", "lm_head.weight": "model-00002-of-00002.safetensors"])
+        try writeIndex(
+            dir,
+            [
+                "model.embed_tokens.weight": shard, "model.norm.weight": "model-00002-of-00002.safetensors",
+                "lm_head.weight": "model-00002-of-00002.safetensors",
+            ])
         try expectFailure(expected) { try Checkpoint.open(dir.path) }
     }
 
     @Test func indexMembershipIsChecked() throws {
         let dir = try copyOfSharded()
         defer { removeTemporaryDirectory(dir.deletingLastPathComponent()) }
-        try writeIndex(dir, ["model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00002-of-00002.safetensors"])
+        try writeIndex(
+            dir, ["model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00002-of-00002.safetensors"])
         try expectFailure("lm_head.weight: tensor is not listed") { try Checkpoint.open(dir.path) }
-        try writeIndex(dir, ["model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00001-of-00002.safetensors", "lm_head.weight": "model-00002-of-00002.safetensors"])
-        try expectFailure("model.norm.weight: tensor is listed in model-00001-of-00002.safetensors, not in this shard") { try Checkpoint.open(dir.path) }
-        try writeIndex(dir, ["model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00002-of-00002.safetensors", "lm_head.weight": "model-00002-of-00002.safetensors", "ghost": "model-00001-of-00002.safetensors"])
+        try writeIndex(
+            dir,
+            [
+                "model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00001-of-00002.safetensors",
+                "lm_head.weight": "model-00002-of-00002.safetensors",
+            ])
+        try expectFailure("model.norm.weight: tensor is listed in model-00001-of-00002.safetensors, not in this shard") {
+            try Checkpoint.open(dir.path)
+        }
+        try writeIndex(
+            dir,
+            [
+                "model.embed_tokens.weight": "model-00001-of-00002.safetensors", "model.norm.weight": "model-00002-of-00002.safetensors",
+                "lm_head.weight": "model-00002-of-00002.safetensors", "ghost": "model-00001-of-00002.safetensors",
+            ])
         try expectFailure("ghost: tensor is missing from its shard") { try Checkpoint.open(dir.path) }
     }
 

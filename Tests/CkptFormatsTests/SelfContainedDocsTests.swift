@@ -22,7 +22,9 @@ import Testing
         let files = try DocReferences.scannedFiles()
         #expect(files.count > 100, "only \(files.count) files found under \(DocReferences.root.path)")
         let problems = files.flatMap { DocReferences.problems(in: $0).filter { $0.kind == .outside } }
-        #expect(problems.isEmpty, "\(problems.count) references outside the repository:\n\(problems.map(\.description).joined(separator: "\n"))")
+        #expect(
+            problems.isEmpty, "\(problems.count) references outside the repository:\n\(problems.map(\.description).joined(separator: "\n"))"
+        )
     }
 
     @Test func everyReferenceResolves() throws {
@@ -183,7 +185,8 @@ enum DocReferences {
     /// A `docs/…` path or a name ending in `.md`, optionally after folders, not inside a URL or a longer
     /// name.
     static let mention = try! NSRegularExpression(
-        pattern: #"(?<![A-Za-z0-9_./:\-])((?:[A-Za-z0-9_.\-]+/)*(?:"# + docsFolder + #"/[A-Za-z0-9_./\-]*[A-Za-z0-9_\-]|[A-Za-z0-9_.\-]+\.md))(?![A-Za-z0-9_])"#)
+        pattern: #"(?<![A-Za-z0-9_./:\-])((?:[A-Za-z0-9_.\-]+/)*(?:"# + docsFolder
+            + #"/[A-Za-z0-9_./\-]*[A-Za-z0-9_\-]|[A-Za-z0-9_.\-]+\.md))(?![A-Za-z0-9_])"#)
 
     /// First capture group of every match of `regex` in `line`.
     static func matches(of regex: NSRegularExpression, in line: String) -> [String] {

@@ -38,7 +38,9 @@ import Testing
             let rows = try #require(chosen["rows"]?.array).compactMap { $0.number?.int64.map(Int.init) }
             let data = try Samples.data("smollm2/" + (try #require(chosen["values_file"]?.string)))
             let expected = data.withUnsafeBytes { raw in
-                (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                (0..<(data.count / 4)).map {
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                }
             }
             var actual: [Float] = []
             for row in rows { actual += try checkpoint.floats(of: tensor, rows: row..<(row + 1)) }

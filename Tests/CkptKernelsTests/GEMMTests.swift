@@ -1,5 +1,5 @@
-import CkptKernels
 import CkptFormats
+import CkptKernels
 import CkptTestSupport
 import Testing
 

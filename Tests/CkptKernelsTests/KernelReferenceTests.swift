@@ -36,16 +36,18 @@ import Testing
         let (rows, width) = (try #require(f.spec.rows), try #require(f.spec.width))
         let x = try f.array("x")
         let expected = try f.array("expected")
-        let actual = rms(x, rows: rows, width: width, weight: try f.optionalArray("weight"),
-                         offset: Float(try #require(f.spec.weightOffset)), eps: Float(try #require(f.spec.eps)))
+        let actual = rms(
+            x, rows: rows, width: width, weight: try f.optionalArray("weight"),
+            offset: Float(try #require(f.spec.weightOffset)), eps: Float(try #require(f.spec.eps)))
         expectClose(actual, expected, atol: 0, rtol: 1e-6, "rms/\(name)")
         // `out` may alias `x`: in place gives the very same bits.
         var inPlace = x
         let weight = try f.optionalArray("weight")
         inPlace.withUnsafeMutableBufferPointer { p in
             withOptionalPointer(weight) { w in
-                Normalization.rms(p.baseAddress!, into: p.baseAddress!, rows: rows, width: width, weight: w,
-                                  weightOffset: Float(f.spec.weightOffset ?? 0), eps: Float(f.spec.eps ?? 0))
+                Normalization.rms(
+                    p.baseAddress!, into: p.baseAddress!, rows: rows, width: width, weight: w,
+                    weightOffset: Float(f.spec.weightOffset ?? 0), eps: Float(f.spec.eps ?? 0))
             }
         }
         #expect(inPlace.map(\.bitPattern) == actual.map(\.bitPattern), "rms/\(name) in place")
@@ -55,8 +57,9 @@ import Testing
     func layerNorm(case name: String) throws {
         let f = try KernelFixtures.load("layer", name)
         let (rows, width) = (try #require(f.spec.rows), try #require(f.spec.width))
-        let actual = layer(try f.array("x"), rows: rows, width: width, weight: try f.optionalArray("weight"),
-                           bias: try f.optionalArray("bias"), eps: Float(try #require(f.spec.eps)))
+        let actual = layer(
+            try f.array("x"), rows: rows, width: width, weight: try f.optionalArray("weight"),
+            bias: try f.optionalArray("bias"), eps: Float(try #require(f.spec.eps)))
         expectClose(actual, try f.array("expected"), atol: 1e-6, rtol: 1e-6, "layer/\(name)")
     }
 
@@ -67,13 +70,15 @@ import Testing
         for name in ["gemma-offset-3x24", "gemma-offset-odd-4x19"] {
             let f = try KernelFixtures.load("rms", name)
             let (rows, width) = (try #require(f.spec.rows), try #require(f.spec.width))
-            let plain = rms(try f.array("x"), rows: rows, width: width, weight: try f.array("weight"),
-                            offset: 0, eps: Float(try #require(f.spec.eps)))
+            let plain = rms(
+                try f.array("x"), rows: rows, width: width, weight: try f.array("weight"),
+                offset: 0, eps: Float(try #require(f.spec.eps)))
             expectDiffers(plain, try f.array("expected"), atol: 0, rtol: 1e-6, "rms/\(name) without the +1 offset")
         }
         let small = try KernelFixtures.load("rms", "eps-dominated-2x33")
-        let noEps = rms(try small.array("x"), rows: try #require(small.spec.rows), width: try #require(small.spec.width),
-                        weight: try small.array("weight"), offset: 0, eps: 0)
+        let noEps = rms(
+            try small.array("x"), rows: try #require(small.spec.rows), width: try #require(small.spec.width),
+            weight: try small.array("weight"), offset: 0, eps: 0)
         expectDiffers(noEps, try small.array("expected"), atol: 0, rtol: 1e-6, "rms/eps-dominated without eps")
 
         for name in ["bias-4x16", "bias-odd-3x45", "far-mean-3x33"] {
@@ -84,8 +89,9 @@ import Testing
             expectDiffers(noBias, try f.array("expected"), atol: 1e-6, rtol: 1e-6, "layer/\(name) without bias")
         }
         let far = try KernelFixtures.load("layer", "far-mean-3x33")
-        var uncentered = rms(try far.array("x"), rows: try #require(far.spec.rows), width: try #require(far.spec.width),
-                             weight: try far.array("weight"), offset: 0, eps: Float(try #require(far.spec.eps)))
+        var uncentered = rms(
+            try far.array("x"), rows: try #require(far.spec.rows), width: try #require(far.spec.width),
+            weight: try far.array("weight"), offset: 0, eps: Float(try #require(far.spec.eps)))
         let bias = try far.array("bias")
         for i in uncentered.indices { uncentered[i] += bias[i % bias.count] }
         expectDiffers(uncentered, try far.array("expected"), atol: 1e-6, rtol: 1e-6, "layer/far-mean through RMSNorm")
@@ -93,8 +99,9 @@ import Testing
 
     // MARK: Rotary embedding
 
-    @Test("RoPE rotates like transformers (neox rotate_half, interleaved rotate_every_two, partial)",
-          arguments: KernelFixtures.caseNames("rope"))
+    @Test(
+        "RoPE rotates like transformers (neox rotate_half, interleaved rotate_every_two, partial)",
+        arguments: KernelFixtures.caseNames("rope"))
     func rotaryEmbedding(case name: String) throws {
         let f = try KernelFixtures.load("rope", name)
         let actual = try rope(f, pairing: try f.pairing())
@@ -353,8 +360,9 @@ struct KernelFixture {
 
     func array(_ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [Float] {
         let ref = try #require(spec.arrays[key], "\(kernel)/\(spec.name) has no array \(key)", sourceLocation: sourceLocation)
-        try #require(ref.offset >= 0 && ref.offset + ref.count <= values.count,
-                     "\(kernel)/\(spec.name).\(key) lies outside the file", sourceLocation: sourceLocation)
+        try #require(
+            ref.offset >= 0 && ref.offset + ref.count <= values.count,
+            "\(kernel)/\(spec.name).\(key) lies outside the file", sourceLocation: sourceLocation)
         return Array(values[ref.offset..<(ref.offset + ref.count)])
     }
 

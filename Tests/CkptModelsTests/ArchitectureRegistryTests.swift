@@ -83,7 +83,8 @@ import Testing
         let errors: [ModelError?] = [
             #expect(throws: ModelError.self) { try ModelDescription.huggingFace(ConfigReader(config: config, file: "config.json")) },
             #expect(throws: ModelError.self) {
-                try ModelDescription.gguf(ConfigReader(gguf: [], architecture: "bloom", file: "m.gguf"), architecture: "bloom", embeddingRows: 1)
+                try ModelDescription.gguf(
+                    ConfigReader(gguf: [], architecture: "bloom", file: "m.gguf"), architecture: "bloom", embeddingRows: 1)
             },
         ]
         for error in errors {

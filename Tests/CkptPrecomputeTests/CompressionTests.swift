@@ -2,10 +2,11 @@ import CkptEngine
 import CkptFormats
 import CkptJSON
 import CkptModels
-@testable import CkptPrecompute
 import CkptTestSupport
 import Foundation
 import Testing
+
+@testable import CkptPrecompute
 
 /// `--compress zstd`: the table as zstd frames of whole rows. It must hold exactly the plain table
 /// (the reference-reader script checks the same bytes with Python's `zstandard`), and every reader
@@ -115,7 +116,12 @@ import Testing
         let lock = NSLock()
         var pending = 0
         var most = 0
-        func change(_ delta: Int) { lock.withLock { pending += delta; most = max(most, pending) } }
+        func change(_ delta: Int) {
+            lock.withLock {
+                pending += delta
+                most = max(most, pending)
+            }
+        }
     }
 
     @Test(arguments: [1, 2, 4])
@@ -151,9 +157,11 @@ import Testing
                 consume: { _, _ in })
         }
         #expect(throws: Boom(index: 5)) {
-            try runOrderedPipeline(count: 10_000, workers: 3, lookahead: 6, produce: { $0 }, consume: { index, _ in
-                if index == 5 { throw Boom(index: 5) }
-            })
+            try runOrderedPipeline(
+                count: 10_000, workers: 3, lookahead: 6, produce: { $0 },
+                consume: { index, _ in
+                    if index == 5 { throw Boom(index: 5) }
+                })
         }
     }
 }

@@ -74,7 +74,9 @@ import Testing
 
     /// Nothing but the replaced tensors is missing; every other tensor is byte-identical; the table
     /// has the right shape; metadata is kept.
-    @Test(arguments: ["llama/model.gguf", "gpt_neox/hf-f32", "llama-tied-llama3/hf-f32", "mixtral/model.gguf", "stablelm-parallel-qknorm/hf-f32"])
+    @Test(arguments: [
+        "llama/model.gguf", "gpt_neox/hf-f32", "llama-tied-llama3/hf-f32", "mixtral/model.gguf", "stablelm-parallel-qknorm/hf-f32",
+    ])
     func structureIsExact(_ source: String) throws {
         let input = try Checkpoint.open(Samples.url("tiny/\(source)").path)
         let original = try Model(input)
@@ -167,7 +169,8 @@ import Testing
         let dir = try makeScopedTemporaryDirectory("sharded-llama")
         try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: dir.appendingPathComponent("config.json"))
         let tensors = try input.tensors.map { tensor in
-            try SafetensorsWriter.Tensor(name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(input.file(of: tensor), offset: tensor.offset))
+            try SafetensorsWriter.Tensor(
+                name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(input.file(of: tensor), offset: tensor.offset))
         }
         let names = try SafetensorsShards.write(tensors, metadata: [("format", "pt")], maxShardBytes: 20_000, to: dir.path)
         #expect(names.count > 4)

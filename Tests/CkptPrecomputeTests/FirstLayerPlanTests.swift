@@ -13,10 +13,11 @@ import Testing
         let run = try runCkpt(["plan", Samples.url("configs/\(config)").path, "--json"] + (assumeParallel ? ["--assume-parallel"] : []))
         #expect(run.status == 0, "\(run.stderr)")
         let rows = try #require(try JSONParser().parse(Array(run.stdout.utf8)).object?["rows"]?.array)
-        return Dictionary(uniqueKeysWithValues: try rows.map { row in
-            let row = try #require(row.object)
-            return (try #require(row["label"]?.string), try #require(row["text"]?.string))
-        })
+        return Dictionary(
+            uniqueKeysWithValues: try rows.map { row in
+                let row = try #require(row.object)
+                return (try #require(row["label"]?.string), try #require(row["text"]?.string))
+            })
     }
 
     /// The paper's table, column by column; Pythia's vocabulary-dependent rows use the published 50,432.
@@ -24,19 +25,36 @@ import Testing
     /// is the paper's "3x" (docs/paper-formulas.md, "Reference figures").
     @Test func reproducesThePaper() throws {
         let expected: [(String, [String], Bool)] = [
-            ("mistral-7b.json", ["33,554,432", "8,388,608", "176,160,768", "262,144,000", "25,165,824", "25,169,920", "10,240",
-                                 "2,458x", "154x", "10x", "2.8x", "196,608,000", "-25,165,824", "171,442,176", "2%"], false),
-            ("mixtral-8x7b.json", ["33,554,432", "8,388,608", "1,409,286,144", "262,144,000", "1,434,451,968", "1,434,456,064", "10,240",
-                                   "140,084x", "8,756x", "548x", "137x", "196,608,000", "-1,434,451,968", "-1,237,843,968", "-3%"], true),
+            (
+                "mistral-7b.json",
+                [
+                    "33,554,432", "8,388,608", "176,160,768", "262,144,000", "25,165,824", "25,169,920", "10,240",
+                    "2,458x", "154x", "10x", "2.8x", "196,608,000", "-25,165,824", "171,442,176", "2%",
+                ], false
+            ),
+            (
+                "mixtral-8x7b.json",
+                [
+                    "33,554,432", "8,388,608", "1,409,286,144", "262,144,000", "1,434,451,968", "1,434,456,064", "10,240",
+                    "140,084x", "8,756x", "548x", "137x", "196,608,000", "-1,434,451,968", "-1,237,843,968", "-3%",
+                ], true
+            ),
             // Paper (vocab 50,400): 412,876,800 / 619,315,200 / 434,765,824. Published config: 50,432.
-            ("pythia-6.9b.json", ["33,554,432", "33,554,432", "134,217,728", "413,138,944", "184,549,376", "184,553,472", "16,384",
-                                  "11,264x", "704x", "44x", "11x", "619,708,416", "-184,549,376", "435,159,040", "6%"], false),
+            (
+                "pythia-6.9b.json",
+                [
+                    "33,554,432", "33,554,432", "134,217,728", "413,138,944", "184,549,376", "184,553,472", "16,384",
+                    "11,264x", "704x", "44x", "11x", "619,708,416", "-184,549,376", "435,159,040", "6%",
+                ], false
+            ),
         ]
-        let labels = ["Q+P weights per layer", "K+V weights per layer", "FFN weights per layer", "Input+output embeddings",
-                      "Weights that can be eliminated", "Reads without precompute, B=1", "Reads with precompute, B=1",
-                      "Reduction factor B=1", "Reduction factor B=16", "Reduction factor B=256", "Reduction factor B=1,024",
-                      "Embedding memory increase (2e+d)*vocab", "Memory decrease (eliminated weights)", "Total absolute change",
-                      "Total relative change"]
+        let labels = [
+            "Q+P weights per layer", "K+V weights per layer", "FFN weights per layer", "Input+output embeddings",
+            "Weights that can be eliminated", "Reads without precompute, B=1", "Reads with precompute, B=1",
+            "Reduction factor B=1", "Reduction factor B=16", "Reduction factor B=256", "Reduction factor B=1,024",
+            "Embedding memory increase (2e+d)*vocab", "Memory decrease (eliminated weights)", "Total absolute change",
+            "Total relative change",
+        ]
         for (config, values, parallel) in expected {
             let rows = try plan(config, assumeParallel: parallel)
             for (label, value) in zip(labels, values) {
@@ -70,7 +88,8 @@ import Testing
             #expect(run.stdout.contains("Weights that can be eliminated"))
         }
         // llama tiny: d 32, q 32, kv 16 → eliminated 32·32 + 2·32·16 = 2,048; row 32+32+32 = 96.
-        let rows = try #require(try JSONParser().parse(Array(try runCkpt(["plan", "--json", Samples.url("tiny/llama/model.gguf").path]).stdout.utf8)).object)
+        let rows = try #require(
+            try JSONParser().parse(Array(try runCkpt(["plan", "--json", Samples.url("tiny/llama/model.gguf").path]).stdout.utf8)).object)
         #expect(rows["table_width"]?.number?.int64 == 96)
         let bad = try runCkpt(["plan", "--batch", "0", Samples.url("tiny/llama/model.gguf").path])
         #expect(bad.status == 2)
@@ -105,7 +124,8 @@ import Testing
     /// at B=256 10,240 vs 24,576 (0.417) and at B=1,024 34,816 vs 98,304 (0.354): the table reads more.
     @Test func smallFactorsAreNotRoundedAway() throws {
         let object = try json(["plan", "--json", Samples.url("tiny/llama/model.gguf").path])
-        let rows = Dictionary(uniqueKeysWithValues: (object["rows"]?.array ?? []).compactMap(\.object).map { ($0["label"]!.string!, $0["text"]!.string!) })
+        let rows = Dictionary(
+            uniqueKeysWithValues: (object["rows"]?.array ?? []).compactMap(\.object).map { ($0["label"]!.string!, $0["text"]!.string!) })
         #expect(rows["Reduction factor B=1"] == "22x")
         #expect(rows["Reduction factor B=16"] == "1.7x")
         #expect(rows["Reduction factor B=256"] == "0.42x (slower)")
@@ -151,8 +171,11 @@ import Testing
             #expect(int(planned[index]["change_bytes"]) == summary.outputBytes - summary.inputBytes)
             // `convert --dry-run --json` says the same for the type it would use.
             let dry = try json(
-                ["convert", input, dir.appendingPathComponent("dry" + (gguf ? ".gguf" : "")).path, "--precompute-first-layer", "--dry-run", "--json",
-                 "--table-dtype", options.tableType.rawValue])
+                [
+                    "convert", input, dir.appendingPathComponent("dry" + (gguf ? ".gguf" : "")).path, "--precompute-first-layer",
+                    "--dry-run", "--json",
+                    "--table-dtype", options.tableType.rawValue,
+                ])
             #expect(int(dry["table_bytes"]) == summary.tableBytes)
             #expect(int(dry["output_bytes"]) == summary.outputBytes)
             #expect(int(dry["input_bytes"]) == summary.inputBytes)
@@ -191,13 +214,15 @@ import Testing
         let file = gguf.ggufFiles[0]
         let groups = [Array(file.tensors[0..<8]), Array(file.tensors[8...])]
         for (index, group) in groups.enumerated() {
-            let metadata = (index == 0 ? file.metadata : []) + [
-                GGUFKeyValue("split.no", .uint16(UInt16(index))), GGUFKeyValue("split.count", .uint16(2)),
-                GGUFKeyValue("split.tensors.count", .int32(Int32(file.tensors.count))),
-            ]
+            let metadata =
+                (index == 0 ? file.metadata : []) + [
+                    GGUFKeyValue("split.no", .uint16(UInt16(index))), GGUFKeyValue("split.count", .uint16(2)),
+                    GGUFKeyValue("split.tensors.count", .int32(Int32(file.tensors.count))),
+                ]
             let tensors = try group.map {
                 try GGUFWriter.Tensor(
-                    name: $0.name, dimensions: $0.dimensions, type: $0.type, source: .mapped(gguf.files[0], offset: file.dataOffset + $0.offset))
+                    name: $0.name, dimensions: $0.dimensions, type: $0.type,
+                    source: .mapped(gguf.files[0], offset: file.dataOffset + $0.offset))
             }
             let output = try OutputFile(path: dir.appendingPathComponent("split-0000\(index + 1)-of-00002.gguf").path)
             try GGUFWriter(metadata: metadata, tensors: tensors).write(to: output)
@@ -210,7 +235,8 @@ import Testing
         try FileManager.default.createDirectory(at: sharded, withIntermediateDirectories: false)
         try FileManager.default.copyItem(at: hf.appendingPathComponent("config.json"), to: sharded.appendingPathComponent("config.json"))
         let tensors = try source.tensors.map {
-            try SafetensorsWriter.Tensor(name: $0.name, dtype: .f32, shape: $0.shape, source: .mapped(source.file(of: $0), offset: $0.offset))
+            try SafetensorsWriter.Tensor(
+                name: $0.name, dtype: .f32, shape: $0.shape, source: .mapped(source.file(of: $0), offset: $0.offset))
         }
         try SafetensorsShards.write(tensors, metadata: [("format", "pt")], maxShardBytes: 20_000, to: sharded.path)
 
@@ -253,7 +279,8 @@ import Testing
         #expect(sizes.map { $0["verdict"]?.string } == ["loss", "loss", "loss", "win"])
 
         let text = try runCkpt(["plan", input]).stdout
-        #expect(text.contains("Verdict (F32, the table type convert picks by default): loss: at B=1 one token reads 7.88 KiB less in layer 0"))
+        #expect(
+            text.contains("Verdict (F32, the table type convert picks by default): loss: at B=1 one token reads 7.88 KiB less in layer 0"))
         #expect(text.contains("Rule: \(FirstLayerVerdict.rule)."))
         // Human-readable sizes in text, the same as the dry run's line.
         let dry = try runCkpt(["convert", input, "/tmp/ckpt-plan-never-written.gguf", "--precompute-first-layer", "--dry-run"])
@@ -283,7 +310,9 @@ import Testing
         let text = try runCkpt(["plan", Samples.url("configs/mistral-7b.json").path]).stdout
         #expect(text.contains("input sizes are unknown"))
         #expect(text.contains("F32 1.22 GiB, F16 625 MiB, BF16 625 MiB"))
-        #expect(text.contains("loss: at B=1 one token reads 25,159,680 fewer values in layer 0, but memory grows by 171,442,176 values, 6.8x as much."))
+        #expect(
+            text.contains(
+                "loss: at B=1 one token reads 25,159,680 fewer values in layer 0, but memory grows by 171,442,176 values, 6.8x as much."))
 
         let mixtral = try json(["plan", "--json", "--assume-parallel", Samples.url("configs/mixtral-8x7b.json").path])
         #expect(mixtral["verdict"]?.object?["loss"]?.bool == false)
@@ -307,7 +336,9 @@ import Testing
                 let run = try runCkpt(["plan", path] + (json ? ["--json"] : []))
                 #expect(run.status == 2, "\(path)")
                 #expect(run.stdout.isEmpty)
-                #expect(run.stderr.hasPrefix("ckpt: error: \(path): already converted (it holds a precomputed first-layer table); plan the original"))
+                #expect(
+                    run.stderr.hasPrefix(
+                        "ckpt: error: \(path): already converted (it holds a precomputed first-layer table); plan the original"))
                 #expect(run.stderr.split(separator: "\n").count == 1)
             }
         }

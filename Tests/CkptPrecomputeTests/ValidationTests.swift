@@ -59,9 +59,11 @@ import Testing
         let converted = try ConversionTests.convert("qwen3/hf-f32")
         let run = try runCkpt(["validate", "--tokens", "1,2,3,4,5,6,7,8,9,10,11,12", Samples.url("tiny/qwen3/hf-f32").path, converted])
         #expect(run.status == 0, "\(run.stderr)")
-        for line in ["====== KL divergence statistics ======", "Mean    KLD:", "Maximum KLD:", "99.9%   KLD:", "Median  KLD:",
-                     " 0.1%   KLD:", "Minimum KLD:", "====== Token probability statistics ======", "Mean    Δp:", "RMS Δp    :",
-                     "Same top p: 100.000 ± 0.000 %", "NMSE:", "verdict: pass"] {
+        for line in [
+            "====== KL divergence statistics ======", "Mean    KLD:", "Maximum KLD:", "99.9%   KLD:", "Median  KLD:",
+            " 0.1%   KLD:", "Minimum KLD:", "====== Token probability statistics ======", "Mean    Δp:", "RMS Δp    :",
+            "Same top p: 100.000 ± 0.000 %", "NMSE:", "verdict: pass",
+        ] {
             #expect(run.stdout.contains(line), "\(line)")
         }
         // The table's rows and the engine's layer 0 run the same products: bit-identical here, or within 1e-6.

@@ -99,8 +99,10 @@ import Testing
         #expect(!report.passed)
         #expect(!report.auditPassed)
         #expect(report.worstAuditToken == token)
-        let run = try runCkpt(["validate", "--tokens", Self.tokens.map(String.init).joined(separator: ","),
-                               Samples.url("tiny/llama/model.gguf").path, converted])
+        let run = try runCkpt([
+            "validate", "--tokens", Self.tokens.map(String.init).joined(separator: ","),
+            Samples.url("tiny/llama/model.gguf").path, converted,
+        ])
         #expect(run.status == 1)
         #expect(run.stdout.contains("verdict: FAIL: table audit"))
         #expect(run.stdout.contains("advice (table audit):"))
@@ -204,9 +206,10 @@ import Testing
         let other = Samples.url("tiny/llama/hf-f32").path
         var run = try runCkpt(["validate", other, converted])
         #expect(run.status == 2)
-        #expect(run.stderr == "ckpt: error: \(converted): was converted from another checkpoint than \(other): the source "
-            + "fingerprint it records (file names, sizes, headers, config.json) differs; --any-source compares them anyway, "
-            + "e.g. after a rename\n")
+        #expect(
+            run.stderr == "ckpt: error: \(converted): was converted from another checkpoint than \(other): the source "
+                + "fingerprint it records (file names, sizes, headers, config.json) differs; --any-source compares them anyway, "
+                + "e.g. after a rename\n")
         // A renamed original is refused too, and compared with --any-source.
         let dir = try makeScopedTemporaryDirectory("provenance")
         let renamed = dir.appendingPathComponent("renamed.gguf").path
@@ -229,7 +232,9 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: converted))
         let run = try runCkpt(["logits", converted, "--tokens", "1,2", "--out", converted + ".npy"])
         #expect(run.status == 2)
-        #expect(run.stderr.hasSuffix("table storage type \"F31\" is not supported by this ckpt (ckpt.precompute.table_dtype)\n"), "\(run.stderr)")
+        #expect(
+            run.stderr.hasSuffix("table storage type \"F31\" is not supported by this ckpt (ckpt.precompute.table_dtype)\n"),
+            "\(run.stderr)")
     }
 
     // MARK: - Limits the user sets

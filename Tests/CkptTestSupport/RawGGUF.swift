@@ -9,7 +9,10 @@ public struct RawGGUF {
     public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
     public mutating func raw(_ b: [UInt8]) { bytes += b }
     public mutating func string(_ s: String) { stringBytes(Array(s.utf8)) }
-    public mutating func stringBytes(_ b: [UInt8]) { u64(UInt64(b.count)); bytes += b }
+    public mutating func stringBytes(_ b: [UInt8]) {
+        u64(UInt64(b.count))
+        bytes += b
+    }
 
     /// Magic, version and the two counts.
     public mutating func header(version: UInt32 = 3, tensors: UInt64, kvs: UInt64) {
@@ -20,9 +23,17 @@ public struct RawGGUF {
     }
 
     /// A u32 KV record.
-    public mutating func kvU32(_ key: String, _ value: UInt32) { string(key); u32(4); u32(value) }
+    public mutating func kvU32(_ key: String, _ value: UInt32) {
+        string(key)
+        u32(4)
+        u32(value)
+    }
     /// A string KV record.
-    public mutating func kvString(_ key: String, _ value: String) { string(key); u32(8); string(value) }
+    public mutating func kvString(_ key: String, _ value: String) {
+        string(key)
+        u32(8)
+        string(value)
+    }
 
     /// A tensor-info record (`dims` in GGUF order, innermost first).
     public mutating func tensorInfo(_ name: String, dims: [UInt64], type: UInt32, offset: UInt64) {

@@ -203,7 +203,8 @@ public struct GGUFFile: Sendable {
         var dataEnd = 0
         for tensor in tensors {
             guard tensor.offset % alignment == 0 else {
-                throw FormatError(file: file.path, "offset \(tensor.offset) is not a multiple of the alignment \(alignment)", subject: tensor.name)
+                throw FormatError(
+                    file: file.path, "offset \(tensor.offset) is not a multiple of the alignment \(alignment)", subject: tensor.name)
             }
             let (absolute, o1) = dataOffset.addingReportingOverflow(tensor.offset)
             let (end, o2) = absolute.addingReportingOverflow(tensor.byteCount)

@@ -1,6 +1,7 @@
 /// The value types of GGUF metadata (docs/formats.md, "GGUF layout"), stored as a 32-bit id before each value.
 public enum GGUFValueType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
-    case uint8 = 0, int8, uint16, int16, uint32, int32, float32, bool, string, array, uint64, int64, float64
+    case uint8 = 0
+    case int8, uint16, int16, uint32, int32, float32, bool, string, array, uint64, int64, float64
 
     /// Size of one value for fixed-size types; nil for strings and arrays.
     public var fixedSize: Int? {
@@ -34,8 +35,18 @@ public enum GGUFValueType: UInt32, Sendable, CaseIterable, CustomStringConvertib
 
 /// One GGUF metadata value.
 public enum GGUFValue: Sendable, Equatable {
-    case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
-    case float32(Float), bool(Bool), string(String), uint64(UInt64), int64(Int64), float64(Double)
+    case uint8(UInt8)
+    case int8(Int8)
+    case uint16(UInt16)
+    case int16(Int16)
+    case uint32(UInt32)
+    case int32(Int32)
+    case float32(Float)
+    case bool(Bool)
+    case string(String)
+    case uint64(UInt64)
+    case int64(Int64)
+    case float64(Double)
     case array(GGUFArray)
 
     public var type: GGUFValueType {

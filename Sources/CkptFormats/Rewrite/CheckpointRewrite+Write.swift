@@ -88,7 +88,8 @@ extension CheckpointRewrite {
 
     /// The side files beside the source (beside its config.json), copied so the output is complete.
     func sideFiles() -> [URL] {
-        let directory = source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+        let directory =
+            source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? URL(fileURLWithPath: source.path).deletingLastPathComponent()
         let contents = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
         return contents.filter { Self.isSideFile($0.lastPathComponent) }

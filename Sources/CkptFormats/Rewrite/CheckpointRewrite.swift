@@ -79,7 +79,9 @@ public struct CheckpointRewrite {
         var shards: [[GGUFWriter.Tensor]] = Array(repeating: [], count: source.files.count)
         for tensor in source.tensors {
             for (addition, placement) in added {
-                if case .before(let anchor) = placement, anchor == tensor.name { shards[tensor.fileIndex].append(try writerTensor(addition)) }
+                if case .before(let anchor) = placement, anchor == tensor.name {
+                    shards[tensor.fileIndex].append(try writerTensor(addition))
+                }
             }
             guard !dropped.contains(tensor.name), let info = infos[tensor.name] else { continue }
             shards[tensor.fileIndex].append(

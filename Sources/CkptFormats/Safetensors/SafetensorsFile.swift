@@ -100,7 +100,8 @@ public struct SafetensorsFile: Sendable {
         }
         let dataSize = file.size - 8 - headerLength
         guard expected == dataSize else {
-            let problem = expected > dataSize
+            let problem =
+                expected > dataSize
                 ? "file is truncated: data ends at byte \(8 + headerLength + expected) but the file has \(file.size)"
                 : "\(dataSize - expected) bytes after the last tensor are not described by the header"
             throw fail(problem, nil)
