@@ -182,29 +182,36 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-private struct UnkeyedContainer: UnkeyedEncodingContainer {
+/// The primitive `encode` overloads an unkeyed and a single-value container share: each puts one value.
+private protocol PrimitivePutting {
+    func put(_ value: JSONValue)
+}
+
+extension PrimitivePutting {
+    func encodeNil() throws { put(.null) }
+    func encode(_ value: Bool) throws { put(.bool(value)) }
+    func encode(_ value: String) throws { put(.string(value)) }
+    func encode(_ value: Double) throws { put(number(value)) }
+    func encode(_ value: Float) throws { put(number(value)) }
+    func encode(_ value: Int) throws { put(number(value)) }
+    func encode(_ value: Int8) throws { put(number(value)) }
+    func encode(_ value: Int16) throws { put(number(value)) }
+    func encode(_ value: Int32) throws { put(number(value)) }
+    func encode(_ value: Int64) throws { put(number(value)) }
+    func encode(_ value: UInt) throws { put(number(value)) }
+    func encode(_ value: UInt8) throws { put(number(value)) }
+    func encode(_ value: UInt16) throws { put(number(value)) }
+    func encode(_ value: UInt32) throws { put(number(value)) }
+    func encode(_ value: UInt64) throws { put(number(value)) }
+}
+
+private struct UnkeyedContainer: UnkeyedEncodingContainer, PrimitivePutting {
     let node: ArrayNode
     let codingPath: [any CodingKey]
     var count: Int { node.slots.count }
 
-    private func put(_ value: JSONValue) { node.add().content = .value(value) }
+    func put(_ value: JSONValue) { node.add().content = .value(value) }
     private var nextPath: [any CodingKey] { codingPath + [JSONKey(intValue: count)] }
-
-    mutating func encodeNil() throws { put(.null) }
-    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
-    mutating func encode(_ value: String) throws { put(.string(value)) }
-    mutating func encode(_ value: Double) throws { put(number(value)) }
-    mutating func encode(_ value: Float) throws { put(number(value)) }
-    mutating func encode(_ value: Int) throws { put(number(value)) }
-    mutating func encode(_ value: Int8) throws { put(number(value)) }
-    mutating func encode(_ value: Int16) throws { put(number(value)) }
-    mutating func encode(_ value: Int32) throws { put(number(value)) }
-    mutating func encode(_ value: Int64) throws { put(number(value)) }
-    mutating func encode(_ value: UInt) throws { put(number(value)) }
-    mutating func encode(_ value: UInt8) throws { put(number(value)) }
-    mutating func encode(_ value: UInt16) throws { put(number(value)) }
-    mutating func encode(_ value: UInt32) throws { put(number(value)) }
-    mutating func encode(_ value: UInt64) throws { put(number(value)) }
 
     mutating func encode(_ value: some Encodable) throws {
         let path = nextPath
@@ -227,26 +234,11 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     }
 }
 
-private struct SingleValueContainer: SingleValueEncodingContainer {
+private struct SingleValueContainer: SingleValueEncodingContainer, PrimitivePutting {
     let slot: Slot
     let codingPath: [any CodingKey]
 
-    private func put(_ value: JSONValue) { slot.content = .value(value) }
+    func put(_ value: JSONValue) { slot.content = .value(value) }
 
-    mutating func encodeNil() throws { put(.null) }
-    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
-    mutating func encode(_ value: String) throws { put(.string(value)) }
-    mutating func encode(_ value: Double) throws { put(number(value)) }
-    mutating func encode(_ value: Float) throws { put(number(value)) }
-    mutating func encode(_ value: Int) throws { put(number(value)) }
-    mutating func encode(_ value: Int8) throws { put(number(value)) }
-    mutating func encode(_ value: Int16) throws { put(number(value)) }
-    mutating func encode(_ value: Int32) throws { put(number(value)) }
-    mutating func encode(_ value: Int64) throws { put(number(value)) }
-    mutating func encode(_ value: UInt) throws { put(number(value)) }
-    mutating func encode(_ value: UInt8) throws { put(number(value)) }
-    mutating func encode(_ value: UInt16) throws { put(number(value)) }
-    mutating func encode(_ value: UInt32) throws { put(number(value)) }
-    mutating func encode(_ value: UInt64) throws { put(number(value)) }
     mutating func encode(_ value: some Encodable) throws { try slot.encode(value, codingPath: codingPath) }
 }
