@@ -8,6 +8,6 @@ extension PrecomputedTable {
         var rows: [Float] = []
         rows.reserveCapacity(tokens.count * rowWidth)
         for token in tokens { rows += try reader.row(token) }
-        return TokenLocal(tableRows: rows, segmentWidths: segmentWidths)
+        return TokenLocal(tableRows: rows, segments: segments)
     }
 }

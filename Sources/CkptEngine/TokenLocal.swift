@@ -1,6 +1,8 @@
+import CkptModels
+
 /// The token-local part of one block for `n` tokens: the residual stream the block adds attention to
 /// (`x`, or `x + FFN(norm(x)) + b_o` for parallel blocks) and the pre-RoPE q, k, v. For layer 0 this
-/// is the precomputed table's row layout `[residual | q | k | v]`.
+/// is what a precomputed table's row holds (`TableSegment`).
 public struct TokenLocal: Sendable {
     /// `(n, d)`.
     public var residual: [Float]
@@ -18,31 +20,42 @@ public struct TokenLocal: Sendable {
         self.v = v
     }
 
-    /// The precomputed table's rows for these `count` tokens: `[residual | q | k | v]` each, row-major.
-    public func tableRows(count: Int) -> [Float] {
-        let widths = [residual, q, k, v].map { count == 0 ? 0 : $0.count / count }
+    /// The part a table segment of `kind` holds.
+    func part(_ kind: TableSegment.Kind) -> [Float] {
+        switch kind {
+        case .residual, .residualWithFeedForward: residual
+        case .q: q
+        case .k: k
+        case .v: v
+        }
+    }
+
+    /// The precomputed table's rows for these `count` tokens, each the `segments` in order, row-major.
+    public func tableRows(count: Int, segments: [TableSegment]) -> [Float] {
+        let parts = segments.map { part($0.kind) }
         var out = [Float]()
-        out.reserveCapacity(residual.count + q.count + k.count + v.count)
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for r in 0..<count {
-            for (part, width) in zip([residual, q, k, v], widths) { out += part[(r * width)..<((r + 1) * width)] }
+            for (part, segment) in zip(parts, segments) { out += part[(r * segment.width)..<((r + 1) * segment.width)] }
         }
         return out
     }
 
-    /// Splits table rows `[residual | q | k | v]` (segments `segmentWidths` wide) into the four parts.
-    public init(tableRows rows: some Collection<Float>, segmentWidths widths: [Int]) {
-        var parts: [[Float]] = [[], [], [], []]
-        let width = widths.reduce(0, +)
+    /// Splits table rows laid out as `segments` into the parts they hold.
+    public init(tableRows rows: some Collection<Float>, segments: [TableSegment]) {
+        var parts: [TableSegment.Kind: [Float]] = [:]
+        let width = segments.reduce(0) { $0 + $1.width }
         let count = width == 0 ? 0 : rows.count / width
-        for index in parts.indices { parts[index].reserveCapacity(count * widths[index]) }
         var position = rows.startIndex
         for _ in 0..<count {
-            for index in parts.indices {
-                let end = rows.index(position, offsetBy: widths[index])
-                parts[index] += rows[position..<end]
+            for segment in segments {
+                let end = rows.index(position, offsetBy: segment.width)
+                parts[segment.kind, default: []] += rows[position..<end]
                 position = end
             }
         }
-        self.init(residual: parts[0], q: parts[1], k: parts[2], v: parts[3])
+        self.init(
+            residual: parts[.residual] ?? parts[.residualWithFeedForward] ?? [], q: parts[.q] ?? [], k: parts[.k] ?? [],
+            v: parts[.v] ?? [])
     }
 }

@@ -75,8 +75,9 @@ public struct Model: @unchecked Sendable {
         let removed = Set(table?.removedTensors ?? [])
         if let table {
             let widths = [d, m.qWidth, m.kvWidth, m.kvWidth]
-            guard table.segmentWidths == widths else {
-                throw ModelError(file: checkpoint.path, "table segment widths \(table.segmentWidths) do not match the model's \(widths)")
+            guard table.segments.map(\.width) == widths else {
+                throw ModelError(
+                    file: checkpoint.path, "table segment widths \(table.segments.map(\.width)) do not match the model's \(widths)")
             }
             if let rows = table.rows, rows != m.vocabSize {
                 throw ModelError(file: checkpoint.path, "table has \(rows) rows but the vocabulary has \(m.vocabSize) entries")

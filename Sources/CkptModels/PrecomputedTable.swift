@@ -35,9 +35,8 @@ public struct PrecomputedTable: Sendable, Equatable {
     public enum Block: String, Sendable { case serial, parallel }
 
     public var block: Block
-    /// Segment names in order: `x` (or `x+ffn`), `q`, `k`, `v`.
-    public var segments: [String]
-    public var segmentWidths: [Int]
+    /// What a row holds, in order (layout version 1: `x` or `x+ffn`, `q`, `k`, `v`).
+    public var segments: [TableSegment]
     /// Rows in the table: one per vocabulary entry (nil in files that predate the field).
     public var rows: Int?
     /// Tensors of the source checkpoint that the table replaces.
@@ -58,7 +57,7 @@ public struct PrecomputedTable: Sendable, Equatable {
     public var ropeDimensions: Int
     public var ropeTheta: Double
 
-    public var rowWidth: Int { segmentWidths.reduce(0, +) }
+    public var rowWidth: Int { segments.reduce(0) { $0 + $1.width } }
 
     /// The recorded `compression` field: "none" or "zstd".
     public var compressionName: String { compression == nil ? "none" : "zstd" }
@@ -67,13 +66,12 @@ public struct PrecomputedTable: Sendable, Equatable {
     public var tableTensor: String { compression == nil ? Self.tensorName : Self.framesTensorName }
 
     public init(
-        block: Block, rows: Int?, segmentWidths: [Int], removedTensors: [String], outputBiasFolded: Bool, storage: TableStorage,
+        block: Block, rows: Int?, segments: [TableSegment], removedTensors: [String], outputBiasFolded: Bool, storage: TableStorage,
         compression: Compression?, sourceFingerprint: String, toolVersion: String, options: String,
         rope: ModelDescription.Rope
     ) {
         self.block = block
-        segments = [block == .serial ? "x" : "x+ffn", "q", "k", "v"]
-        self.segmentWidths = segmentWidths
+        self.segments = segments
         self.rows = rows
         self.removedTensors = removedTensors
         self.outputBiasFolded = outputBiasFolded
@@ -94,8 +92,8 @@ public struct PrecomputedTable: Sendable, Equatable {
             GGUFKeyValue(p + "version", .uint32(UInt32(Self.formatVersion))),
             GGUFKeyValue(p + "table_tensor", .string(tableTensor)),
             GGUFKeyValue(p + "block", .string(block.rawValue)),
-            GGUFKeyValue(p + "segments", .array(GGUFArray(strings: segments))),
-            GGUFKeyValue(p + "segment_widths", .array(GGUFArray(values: segmentWidths.map { .uint32(UInt32($0)) }, elementType: .uint32))),
+            GGUFKeyValue(p + "segments", .array(GGUFArray(strings: segments.map(\.kind.rawValue)))),
+            GGUFKeyValue(p + "segment_widths", .array(GGUFArray(values: segments.map { .uint32(UInt32($0.width)) }, elementType: .uint32))),
             GGUFKeyValue(p + "rows", .uint32(UInt32(rows ?? 0))),
             GGUFKeyValue(p + "rope_style", .string(ropeStyle)),
             GGUFKeyValue(p + "rope_dimensions", .uint32(UInt32(ropeDimensions))),
@@ -123,8 +121,8 @@ public struct PrecomputedTable: Sendable, Equatable {
         JSONObject(
             [
                 ("version", .number(JSONNumber(Self.formatVersion))), ("table_tensor", .string(tableTensor)),
-                ("block", .string(block.rawValue)), ("segments", .array(segments.map(JSONValue.string))),
-                ("segment_widths", .array(segmentWidths.map { .number(JSONNumber($0)) })), ("rows", .number(JSONNumber(rows ?? 0))),
+                ("block", .string(block.rawValue)), ("segments", .array(segments.map { .string($0.kind.rawValue) })),
+                ("segment_widths", .array(segments.map { .number(JSONNumber($0.width)) })), ("rows", .number(JSONNumber(rows ?? 0))),
                 ("rope_style", .string(ropeStyle)), ("rope_dimensions", .number(JSONNumber(ropeDimensions))),
                 ("rope_theta", JSONNumber(exactly: ropeTheta).map(JSONValue.number) ?? .null),
                 ("table_dtype", .string(storage.rawValue)), ("compression", .string(compressionName)),
@@ -160,10 +158,7 @@ public struct PrecomputedTable: Sendable, Equatable {
         guard let block = Block(rawValue: try require(reader.string(key("block")), key("block"), config.file)) else {
             throw ModelError(file: config.file, "\(key("block")) must be serial or parallel")
         }
-        let widths = try require(reader.integers(key("segment_widths")), key("segment_widths"), config.file)
-        guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else {
-            throw ModelError(file: config.file, "\(key("segment_widths")) must be four positive widths")
-        }
+        let segments = try Self.readSegments(reader, key: key, block: block, file: config.file)
         var compression: Compression?
         switch try reader.string(key("compression")) ?? "none" {
         case "none": compression = nil
@@ -188,7 +183,7 @@ public struct PrecomputedTable: Sendable, Equatable {
                 file: config.file, "table storage type \"\(storageName)\" is not supported by this ckpt (\(key("table_dtype")))")
         }
         var table = PrecomputedTable(
-            block: block, rows: rows, segmentWidths: widths, removedTensors: try reader.stringList(key("removed_tensors")) ?? [],
+            block: block, rows: rows, segments: segments, removedTensors: try reader.stringList(key("removed_tensors")) ?? [],
             outputBiasFolded: try reader.bool(key("output_bias_folded")) ?? false,
             storage: storage, compression: compression,
             sourceFingerprint: try reader.string(key("source_fingerprint")) ?? "",
@@ -198,5 +193,32 @@ public struct PrecomputedTable: Sendable, Equatable {
         table.ropeDimensions = try reader.int(key("rope_dimensions")) ?? 0
         table.ropeTheta = try reader.double(key("rope_theta")) ?? 0
         return table
+    }
+
+    /// The recorded segments: names this ckpt knows, positive widths, and the one layout it runs — the
+    /// residual kind of `block`, then q, k and v (layout version 1).
+    static func readSegments(
+        _ reader: ConfigReader, key: (String) -> String, block: Block, file: String
+    ) throws(ModelError) -> [TableSegment] {
+        let widths = try require(reader.integers(key("segment_widths")), key("segment_widths"), file)
+        let names = try reader.stringList(key("segments")) ?? [block == .serial ? "x" : "x+ffn", "q", "k", "v"]
+        guard names.count == widths.count, widths.allSatisfy({ $0 > 0 }) else {
+            throw ModelError(file: file, "\(key("segments")) and \(key("segment_widths")) must name as many segments, each positive")
+        }
+        var segments: [TableSegment] = []
+        for (name, width) in zip(names, widths) {
+            guard let kind = TableSegment.Kind(rawValue: name) else {
+                throw ModelError(file: file, "table segment \"\(name)\" is not supported by this ckpt (\(key("segments")))")
+            }
+            segments.append(TableSegment(kind, width: width))
+        }
+        let expected: [TableSegment.Kind] = [block == .serial ? .residual : .residualWithFeedForward, .q, .k, .v]
+        guard segments.map(\.kind) == expected else {
+            throw ModelError(
+                file: file,
+                "table segments \(names) are not the layout this ckpt runs for \(block.rawValue) blocks: "
+                    + expected.map(\.rawValue).joined(separator: ", "))
+        }
+        return segments
     }
 }

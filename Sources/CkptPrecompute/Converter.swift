@@ -71,7 +71,7 @@ public struct Converter {
         let m = model.description
         return PrecomputedTable(
             block: m.block == .serial ? .serial : .parallel, rows: m.vocabSize,
-            segmentWidths: [m.hiddenSize, m.qWidth, m.kvWidth, m.kvWidth],
+            segments: TableSegment.layout(parallel: m.block != .serial, hidden: m.hiddenSize, query: m.qWidth, keyValue: m.kvWidth),
             removedTensors: options.keepOriginal ? [] : model.firstLayerTableTensors,
             outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, storage: storage,
             compression: compression.map {

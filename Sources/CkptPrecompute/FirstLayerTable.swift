@@ -15,11 +15,16 @@ struct FirstLayerTable {
     let chunkRows: Int
 
     var description: ModelDescription { engine.model.description }
-    var width: Int { description.hiddenSize + description.qWidth + 2 * description.kvWidth }
+    /// What a row holds: layout version 1 for the model's block.
+    var segments: [TableSegment] {
+        let m = description
+        return TableSegment.layout(parallel: m.block != .serial, hidden: m.hiddenSize, query: m.qWidth, keyValue: m.kvWidth)
+    }
+    var width: Int { segments.reduce(0) { $0 + $1.width } }
 
     /// The f32 rows for `tokens`, row-major `(tokens.count, width)`.
     func rows(_ tokens: Range<Int>) throws(ModelError) -> [Float] {
-        try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens))).tableRows(count: tokens.count)
+        try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens))).tableRows(count: tokens.count, segments: segments)
     }
 
     /// Multiply-adds ×2 of one table: the Q/K/V projections, and for parallel blocks the FFN (and router).

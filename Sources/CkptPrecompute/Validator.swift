@@ -231,11 +231,11 @@ public struct Validator {
     /// back to f32.
     func rounding(to type: TensorType) -> (TokenLocal, Int) throws(ModelError) -> TokenLocal {
         let encoding = TableEncoding(type: type)
-        let widths = table.segmentWidths
+        let segments = table.segments
         let path = converted.checkpoint.path
         return { local, count throws(ModelError) in
             do {
-                return try Self.stored(local, count: count, encoding: encoding, widths: widths, path: path)
+                return try Self.stored(local, count: count, encoding: encoding, segments: segments, path: path)
             } catch let error as FormatError {
                 throw ModelError(error)
             } catch {
@@ -244,8 +244,10 @@ public struct Validator {
         }
     }
 
-    private static func stored(_ local: TokenLocal, count: Int, encoding: TableEncoding, widths: [Int], path: String) throws -> TokenLocal {
-        let rows = local.tableRows(count: count)
+    private static func stored(
+        _ local: TokenLocal, count: Int, encoding: TableEncoding, segments: [TableSegment], path: String
+    ) throws -> TokenLocal {
+        let rows = local.tableRows(count: count, segments: segments)
         let bytes = try encoding.encode(rows)
         var decoded = [Float](repeating: 0, count: rows.count)
         try bytes.withUnsafeBytes { raw in
@@ -253,7 +255,7 @@ public struct Validator {
                 try decodeFloats(encoding.type, raw, into: out, file: path, tensor: PrecomputedTable.tensorName)
             }
         }
-        return TokenLocal(tableRows: decoded, segmentWidths: widths)
+        return TokenLocal(tableRows: decoded, segments: segments)
     }
 
     /// Every original tensor outside the replaced set is present and byte-identical; the converted

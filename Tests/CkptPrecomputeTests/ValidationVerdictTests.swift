@@ -66,7 +66,8 @@ import Testing
         let table = try #require(model.table)
         let tensor = try #require(model.checkpoint.tensor(named: PrecomputedTable.tensorName))
         let layout = TableLayout(
-            widths: table.segmentWidths, headDim: model.description.headDim, rowBytes: tensor.byteCount / model.description.vocabSize)
+            widths: table.segments.map(\.width), headDim: model.description.headDim,
+            rowBytes: tensor.byteCount / model.description.vocabSize)
         var file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: converted)))
         var bytes = Array(file[tensor.offset..<(tensor.offset + tensor.byteCount)])
         try corrupt(&bytes, layout)
@@ -235,6 +236,31 @@ import Testing
         #expect(
             run.stderr.hasSuffix("table storage type \"F31\" is not supported by this ckpt (ckpt.precompute.table_dtype)\n"),
             "\(run.stderr)")
+    }
+
+    @Test(arguments: [("q", "z", "table segment \"z\" is not supported by this ckpt"), ("k", "v", "are not the layout this ckpt runs")])
+    func segmentsAreReadByName(_ from: String, _ to: String, _ problem: String) throws {
+        let converted = try ConversionTests.convert("llama/model.gguf")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: converted)))
+        // ckpt.precompute.segments: a u32 type, a u32 element type, a u64 count, then each string as a
+        // u64 length and its bytes: x, q, k, v.
+        let key = Array("ckpt.precompute.segments".utf8)
+        let at = try #require((0...(bytes.count - key.count)).first { Array(bytes[$0..<($0 + key.count)]) == key })
+        var position = at + key.count + 4 + 4 + 8
+        var offsets: [String: Int] = [:]
+        for _ in 0..<4 {
+            offsets[String(decoding: [bytes[position + 8]], as: UTF8.self)] = position + 8
+            position += 8 + 1
+        }
+        let first = try #require(offsets[from])
+        bytes[first] = Array(to.utf8)[0]
+        if let second = offsets[to] { bytes[second] = Array(from.utf8)[0] }
+        try Data(bytes).write(to: URL(fileURLWithPath: converted))
+        let run = try runCkpt(["inspect", converted])
+        #expect(run.status == 0)
+        let logits = try runCkpt(["logits", converted, "--tokens", "1,2", "--out", converted + ".npy"])
+        #expect(logits.status == 2)
+        #expect(logits.stderr.contains(problem), "\(logits.stderr)")
     }
 
     // MARK: - Limits the user sets
