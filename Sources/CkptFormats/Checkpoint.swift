@@ -130,3 +130,17 @@ public final class Checkpoint: @unchecked Sendable {
         }
     }
 }
+
+extension Checkpoint {
+    /// Oddities the readers accept and `inspect` reports: trailing bytes after a GGUF file's data, a
+    /// missing final pad, tensor offsets not packed in order.
+    public var warnings: [String] {
+        ggufFiles.flatMap { file -> [String] in
+            var notes: [String] = []
+            if file.trailingBytes > 0 { notes.append("\(file.path): \(file.trailingBytes) trailing bytes after the data") }
+            if file.lacksFinalPadding { notes.append("\(file.path): the last tensor's padding is missing") }
+            if !file.hasSequentialLayout { notes.append("\(file.path): tensor offsets are not packed in order") }
+            return notes
+        }
+    }
+}

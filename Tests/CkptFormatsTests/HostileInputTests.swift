@@ -56,7 +56,7 @@ import Testing
         defer { removeTemporaryDirectory(directory) }
         let trailing = try Self.write(
             HostileInput(label: "30 trailing", fileExtension: "gguf", bytes: RawGGUF.minimal() + [1, 2, 3], expected: ""), in: directory)
-        let warnings = CheckpointSummary(try Checkpoint.open(trailing)).warnings
+        let warnings = try Checkpoint.open(trailing).warnings
         #expect(warnings.contains { $0.contains("3 trailing bytes") })
 
         let unpadded = try Self.write(

@@ -1,3 +1,4 @@
+import CkptFormats
 import CkptJSON
 
 /// A hyperparameter or metadata value as `ckpt inspect` shows it: JSON as read, a short GGUF array

@@ -1,3 +1,4 @@
+import CkptFormats
 import CkptJSON
 
 /// What `ckpt inspect` reports about a checkpoint (the shape is documented in the README, "JSON
@@ -54,7 +55,7 @@ public struct CheckpointSummary: Sendable, Encodable {
             Tensor(name: tensor.name, dtype: tensor.type.name, shape: tensor.shape, bytes: tensor.byteCount, file: tensor.fileIndex)
         }
         metadata = Self.metadata(checkpoint)
-        warnings = Self.warnings(checkpoint)
+        warnings = checkpoint.warnings
     }
 
     /// GGUF: the `<arch>.*` keys; safetensors: the scalar entries of config.json (and `rope*` objects).
@@ -91,15 +92,5 @@ public struct CheckpointSummary: Sendable, Encodable {
             }
         }
         return result
-    }
-
-    static func warnings(_ checkpoint: Checkpoint) -> [String] {
-        checkpoint.ggufFiles.flatMap { file -> [String] in
-            var notes: [String] = []
-            if file.trailingBytes > 0 { notes.append("\(file.path): \(file.trailingBytes) trailing bytes after the data") }
-            if file.lacksFinalPadding { notes.append("\(file.path): the last tensor's padding is missing") }
-            if !file.hasSequentialLayout { notes.append("\(file.path): tensor offsets are not packed in order") }
-            return notes
-        }
     }
 }
