@@ -22,14 +22,14 @@ let package = Package(
         .target(name: "CkptJSON"),
         .target(name: "CkptStorage", dependencies: ["CCkptSystem"]),
         .target(name: "CkptFormats", dependencies: ["CCkptSystem", "CkptJSON", "CkptStorage"]),
-        .target(name: "CkptModels", dependencies: ["CkptFormats", "CkptJSON", "CkptStorage"]),
+        .target(name: "CkptModels", dependencies: ["CkptCompression", "CkptFormats", "CkptJSON", "CkptStorage"]),
         .target(name: "CkptKernels", dependencies: ["CCkptBLAS"]),
         .target(name: "CkptCompression", dependencies: ["CCkptZstd"]),
-        .target(name: "CkptEngine", dependencies: ["CkptCompression", "CkptFormats", "CkptKernels", "CkptModels", "CkptStorage"]),
+        .target(name: "CkptEngine", dependencies: ["CkptFormats", "CkptKernels", "CkptModels"]),
         .target(
             name: "CkptPrecompute",
             dependencies: [
-                "CkptCompression", "CkptEngine", "CkptFormats", "CkptJSON", "CkptKernels", "CkptModels", "CkptStorage",
+                "CkptEngine", "CkptFormats", "CkptJSON", "CkptKernels", "CkptModels", "CkptStorage",
             ]),
         .target(
             name: "CkptCLI",

@@ -1,4 +1,6 @@
 import CkptFormats
+import CkptModels
+import CkptStorage
 
 /// What `ckpt convert` was asked to do.
 public struct ConversionOptions: Sendable {
@@ -56,4 +58,23 @@ public struct ConversionSummary: Sendable {
     public var tableSeconds: Double
     /// Floating-point operations of the table's matrix products (2·m·n·k summed).
     public var tableFlops: Double
+}
+
+extension ConversionOptions.TableType {
+    /// The storage type this choice means for `format` and the embedding's type: `auto` keeps the
+    /// embedding's float type (F32, BF16), and takes F16 for anything else; q8_0 is GGUF only.
+    func storage(format: Checkpoint.Format, embedding: TensorType, path: String) throws(FormatError) -> TableStorage {
+        let storage: TableStorage =
+            switch self {
+            case .auto: embedding.name == "F32" ? .f32 : (embedding.name == "BF16" ? .bf16 : .f16)
+            case .f32: .f32
+            case .f16: .f16
+            case .bf16: .bf16
+            case .q8_0: .q8_0
+            }
+        guard storage.tensorType(in: format) != nil else {
+            throw FormatError(file: path, "--table-dtype \(rawValue) is only available for GGUF output")
+        }
+        return storage
+    }
 }

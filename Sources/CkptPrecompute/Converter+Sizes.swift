@@ -93,9 +93,9 @@ public struct ConversionSizer {
     /// without `--table-dtype` writes it (the options recorded in the output differ by name only).
     public func sizesForEveryTableType() throws -> [ConversionSizes] {
         let embedding = try embeddingTensor()
-        let auto = try TableEncoding.resolve(.auto, format: source.format, embedding: embedding.type, path: input)
+        let auto = try ConversionOptions.TableType.auto.storage(format: source.format, embedding: embedding.type, path: input)
         return try tableTypeChoices.map { requested in
-            let storage = try TableEncoding.resolve(requested, format: source.format, embedding: embedding.type, path: input)
+            let storage = try requested.storage(format: source.format, embedding: embedding.type, path: input)
             return try sizes(storage == auto ? .auto : requested)
         }
     }
@@ -108,9 +108,9 @@ public struct ConversionSizer {
     /// What `convert --table-dtype requested` writes (the plain table; `--compress` is not taken into account).
     public func sizes(_ requested: ConversionOptions.TableType) throws -> ConversionSizes {
         let embedding = try embeddingTensor()
-        let storage = try TableEncoding.resolve(requested, format: source.format, embedding: embedding.type, path: input)
+        let storage = try requested.storage(format: source.format, embedding: embedding.type, path: input)
         let tableType = storage.tensorType(in: source.format)!
-        let auto = try? TableEncoding.resolve(.auto, format: source.format, embedding: embedding.type, path: input)
+        let auto = try? ConversionOptions.TableType.auto.storage(format: source.format, embedding: embedding.type, path: input)
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
         guard let tableBytes = tableType.byteCount(elements: m.vocabSize * width), let rowBytes = tableType.byteCount(elements: width)

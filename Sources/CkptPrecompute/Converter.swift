@@ -40,7 +40,7 @@ public struct Converter {
 
     /// The table type fits the format (q8_0 is GGUF only) and rows are whole blocks of it (Q8_0: 32 values).
     func checkTableRows() throws(FormatError) {
-        let type = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embeddingType(), path: output)
+        let type = try options.tableType.storage(format: source.format, embedding: embeddingType(), path: output)
             .tensorType(in: source.format)!
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
@@ -87,7 +87,7 @@ public struct Converter {
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> ConversionSummary {
         let start = Date()
         let embedding = model.tensor(.embedding)!
-        let storage = try TableEncoding.resolve(options.tableType, format: source.format, embedding: embedding.type, path: output)
+        let storage = try options.tableType.storage(format: source.format, embedding: embedding.type, path: output)
         let tableType = storage.tensorType(in: source.format)!
         let m = description
         let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth

@@ -1,13 +1,16 @@
 import CkptFormats
-import CkptModels
 import CkptStorage
 
 /// Encodes f32 table rows into the table's storage type.
-struct TableEncoding: Sendable {
-    let type: TensorType
+public struct TableEncoding: Sendable {
+    public let type: TensorType
+
+    public init(type: TensorType) {
+        self.type = type
+    }
 
     /// Bytes for `values`, a whole number of rows.
-    func encode(_ values: [Float]) throws(FormatError) -> [UInt8] {
+    public func encode(_ values: [Float]) throws(FormatError) -> [UInt8] {
         switch type {
         case .ggml(let ggml):
             guard let count = ggml.byteCount(elements: values.count) else {
@@ -41,24 +44,5 @@ struct TableEncoding: Sendable {
             }
             return out
         }
-    }
-
-    /// The storage type for `requested` given the checkpoint format and the embedding's type: `auto`
-    /// keeps the embedding's float type (F32, BF16), and takes F16 for anything else.
-    static func resolve(
-        _ requested: ConversionOptions.TableType, format: Checkpoint.Format, embedding: TensorType, path: String
-    ) throws(FormatError) -> TableStorage {
-        let storage: TableStorage =
-            switch requested {
-            case .auto: embedding.name == "F32" ? .f32 : (embedding.name == "BF16" ? .bf16 : .f16)
-            case .f32: .f32
-            case .f16: .f16
-            case .bf16: .bf16
-            case .q8_0: .q8_0
-            }
-        guard storage.tensorType(in: format) != nil else {
-            throw FormatError(file: path, "--table-dtype \(requested.rawValue) is only available for GGUF output")
-        }
-        return storage
     }
 }

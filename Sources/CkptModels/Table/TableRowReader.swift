@@ -1,6 +1,5 @@
 import CkptCompression
 import CkptFormats
-import CkptModels
 import CkptStorage
 
 /// Reads f32 rows of a converted checkpoint's first-layer table, whether it is stored as a plain
@@ -82,7 +81,11 @@ public final class TableRowReader {
         }
         switch storage {
         case .plain(let tensor):
-            return try model.decode(tensor, rows: token..<(token + 1))
+            do {
+                return try model.checkpoint.floats(of: tensor, rows: token..<(token + 1))
+            } catch {
+                throw ModelError(error)
+            }
         case .frames(let blob, let offsets, let compression, let zstd):
             let index = token / compression.frameRows
             if index != cachedFrame {
