@@ -94,7 +94,7 @@ public struct Converter {
         let tableBytes = tableType.byteCount(elements: m.vocabSize * width)!
         let timer = TableTimer()
         let table = FirstLayerTable(
-            engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(type: tableType),
+            engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(storage: storage, format: source.format),
             threads: options.threads, chunkRows: options.chunkRows)
         let compression = options.compressionLevel.map {
             TableCompression(level: $0, storage: storage, rowBytes: tableType.byteCount(elements: width)!, chunkRows: options.chunkRows)

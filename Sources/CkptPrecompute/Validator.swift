@@ -196,10 +196,9 @@ public struct Validator {
         let base = Engine(model: original)
         let baseLogits = try base.logits(sequences: sequences)
         let candidateLogits = try Engine(model: converted).logits(sequences: sequences)
-        let storageType = try TableRowReader(model: converted).storageType
         let referenceLogits =
             table.storage == .f32
-            ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding(to: storageType))
+            ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding())
         var statistics = DivergenceStatistics()
         var consistency = DivergenceStatistics()
         var roundingEffect = 0.0
@@ -227,10 +226,10 @@ public struct Validator {
             phaseSeconds: (structureSeconds, auditSeconds, logitsSeconds))
     }
 
-    /// What storing layer 0's rows as `type` does to them: encoded as the converter encodes, decoded
-    /// back to f32.
-    func rounding(to type: TensorType) -> (TokenLocal, Int) throws(ModelError) -> TokenLocal {
-        let encoding = TableEncoding(type: type)
+    /// What storing layer 0's rows in the converted table's storage does to them: encoded as the
+    /// converter encodes, decoded back to f32.
+    func rounding() -> (TokenLocal, Int) throws(ModelError) -> TokenLocal {
+        let encoding = TableEncoding(storage: table.storage, format: converted.checkpoint.format)
         let segments = table.segments
         let path = converted.checkpoint.path
         return { local, count throws(ModelError) in
@@ -252,7 +251,8 @@ public struct Validator {
         var decoded = [Float](repeating: 0, count: rows.count)
         try bytes.withUnsafeBytes { raw in
             try decoded.withUnsafeMutableBufferPointer { out in
-                try decodeFloats(encoding.type, raw, into: out, file: path, tensor: PrecomputedTable.tensorName)
+                try decodeFloats(
+                    encoding.storage.tensorType(in: encoding.format)!, raw, into: out, file: path, tensor: PrecomputedTable.tensorName)
             }
         }
         return TokenLocal(tableRows: decoded, segments: segments)

@@ -14,8 +14,6 @@ public final class TableRowReader {
     private let model: Model
     private let storage: Storage
     private let type: TensorType
-    /// The type the table's values are stored as (inside the zstd frames, when compressed).
-    public var storageType: TensorType { type }
     private let rowWidth: Int
     private let rowBytes: Int
     private let file: String
