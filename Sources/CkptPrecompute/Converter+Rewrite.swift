@@ -28,17 +28,4 @@ extension Converter {
         rewrite.configChanges = [("tie_word_embeddings", false), (PrecomputedTable.configKey, .object(spec.json))]
         return rewrite
     }
-
-    /// Writes `rewrite` to the output path(s): GGUF files committed together, or the directory swapped
-    /// in when the previous one (if any) is what `--force` may replace. Returns the bytes written.
-    func write(_ rewrite: CheckpointRewrite) throws -> Int {
-        switch source.format {
-        case .gguf:
-            return try rewrite.writeGGUF(to: outputPaths, overwrite: options.overwrite)
-        case .safetensors:
-            return try rewrite.writeDirectory(output, hardLink: options.hardLinkUnchangedShards) { path in
-                try OutputTarget.checkReplaceableDirectory(path, overwrite: options.overwrite)
-            }
-        }
-    }
 }

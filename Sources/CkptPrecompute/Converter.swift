@@ -14,6 +14,7 @@ public struct Converter {
     public let options: ConversionOptions
     let source: Checkpoint
     let model: Model
+    let target: OutputTarget
 
     public init(input: String, output: String, options: ConversionOptions) throws {
         self.input = input
@@ -24,11 +25,8 @@ public struct Converter {
         guard model.table == nil else {
             throw FormatError(file: input, "already converted: it holds a precomputed first-layer table")
         }
-        try OutputTarget(
-            container: source.format == .gguf ? .ggufFile : .directory,
-            inputs: [input] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? []),
-            overwrite: options.overwrite
-        ).check(outputPaths)
+        target = OutputTarget(source: source, input: input, output: output, overwrite: options.overwrite)
+        try target.check()
         try checkTableRows()
     }
 
@@ -50,9 +48,7 @@ public struct Converter {
     }
 
     /// The files (or directory) the conversion creates: one per shard for a split GGUF.
-    public var outputPaths: [String] {
-        source.format == .gguf ? Checkpoint.ggufOutputPaths(output, count: source.files.count) : [output]
-    }
+    public var outputPaths: [String] { target.paths }
 
     var description: ModelDescription { model.description }
 
@@ -117,10 +113,11 @@ public struct Converter {
         } else {
             contents = .plain(.producer { output in _ = try timer.measure { try table.write(to: output, progress: progress) } })
         }
-        let outputBytes = try write(
+        let outputBytes = try target.write(
             Self.rewrite(
                 source: source, model: model, spec: spec, keepOriginal: options.keepOriginal,
-                table: contents.tensors(tableType: tableType, rows: m.vocabSize, width: width)))
+                table: contents.tensors(tableType: tableType, rows: m.vocabSize, width: width)),
+            hardLink: options.hardLinkUnchangedShards)
         return ConversionSummary(
             input: input, output: outputPaths[0], format: source.format, tableRows: m.vocabSize, tableWidth: width,
             tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes,

@@ -12,30 +12,24 @@ import Foundation
 public struct Decompressor {
     public let input: String
     public let output: String
-    let overwrite: Bool
     let model: Model
+    let target: OutputTarget
     let table: PrecomputedTable
 
     /// Opens `input` and checks `output` as `convert` does (container, not the input, `--force`).
     public init(input: String, output: String, overwrite: Bool) throws {
         self.input = input
         self.output = output
-        self.overwrite = overwrite
         model = try Model(Checkpoint.open(input))
         guard let table = model.table else { throw FormatError(file: input, "has no precomputed first-layer table") }
         guard table.compression != nil else { throw FormatError(file: input, "its table is not compressed: nothing to decompress") }
         self.table = table
-        let source = model.checkpoint
-        try OutputTarget(
-            container: source.format == .gguf ? .ggufFile : .directory,
-            inputs: [input] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? []), overwrite: overwrite
-        ).check(outputPaths)
+        target = OutputTarget(source: model.checkpoint, input: input, output: output, overwrite: overwrite)
+        try target.check()
     }
 
     /// The files (or directory) it writes: one per shard for a split GGUF.
-    public var outputPaths: [String] {
-        model.checkpoint.format == .gguf ? Checkpoint.ggufOutputPaths(output, count: model.checkpoint.files.count) : [output]
-    }
+    public var outputPaths: [String] { target.paths }
 
     /// The table description of the plain conversion: no compression, options without `--compress`.
     var plainTable: PrecomputedTable {
@@ -68,13 +62,6 @@ public struct Decompressor {
         rewrite.addedGGUFMetadata = plain.ggufMetadata
         rewrite.safetensorsMetadata = [(PrecomputedTable.configKey, JSONValue.object(plain.json).serialized())]
         rewrite.configChanges = [(PrecomputedTable.configKey, .object(plain.json))]
-        switch source.format {
-        case .gguf:
-            return try rewrite.writeGGUF(to: outputPaths, overwrite: overwrite)
-        case .safetensors:
-            return try rewrite.writeDirectory(output, hardLink: false) { path in
-                try OutputTarget.checkReplaceableDirectory(path, overwrite: overwrite)
-            }
-        }
+        return try target.write(rewrite, hardLink: false)
     }
 }

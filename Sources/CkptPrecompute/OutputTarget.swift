@@ -4,10 +4,11 @@ import CkptModels
 import CkptStorage
 import Foundation
 
-/// Where a conversion writes, checked before any work so that a conversion never destroys what it
-/// did not write: the name must fit the container, the output may neither contain the input nor lie
-/// inside it, and `--force` replaces only a GGUF file (GGUF input) or a directory holding a previous
-/// ckpt output and nothing else (Hugging Face input). An empty directory counts as free.
+/// Where a conversion (or a decompression) of `source` writes: the paths, checked before any work so
+/// that ckpt never destroys what it did not write — the name must fit the container, the output may
+/// neither contain the input nor lie inside it, and `--force` replaces only a GGUF file (GGUF input)
+/// or a directory holding a previous ckpt output and nothing else (Hugging Face input); an empty
+/// directory counts as free — and the write of a rewrite to them.
 struct OutputTarget {
     enum Container {
         /// One `.gguf` file per output path.
@@ -17,12 +18,38 @@ struct OutputTarget {
     }
 
     let container: Container
-    /// The conversion's input as given, and every file it reads.
+    /// OUTPUT as given.
+    let output: String
+    /// The files (or directory) written: one per shard for a split GGUF.
+    let paths: [String]
+    /// The input as given, and every file it reads.
     let inputs: [String]
     let overwrite: Bool
 
+    /// The target for rewriting `source`, opened from `input`, into `output`.
+    init(source: Checkpoint, input: String, output: String, overwrite: Bool) {
+        container = source.format == .gguf ? .ggufFile : .directory
+        self.output = output
+        paths = source.format == .gguf ? Checkpoint.ggufOutputPaths(output, count: source.files.count) : [output]
+        inputs = [input] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? [])
+        self.overwrite = overwrite
+    }
+
+    /// Writes `rewrite` to the paths: GGUF files committed together, or the directory swapped in when
+    /// what is there (if anything) may be replaced. Returns the bytes written.
+    func write(_ rewrite: CheckpointRewrite, hardLink: Bool) throws -> Int {
+        switch container {
+        case .ggufFile:
+            return try rewrite.writeGGUF(to: paths, overwrite: overwrite)
+        case .directory:
+            return try rewrite.writeDirectory(output, hardLink: hardLink) { path in
+                try Self.checkReplaceableDirectory(path, overwrite: overwrite)
+            }
+        }
+    }
+
     /// Every check that needs no computing, for each of `paths`.
-    func check(_ paths: [String]) throws(FormatError) {
+    func check() throws(FormatError) {
         let resolvedInputs = inputs.map(Self.resolved)
         for path in paths {
             try checkName(path)
