@@ -117,9 +117,9 @@ struct PlanReport: CommandReport {
     var inputBytes: Int?
     var tableSizes: [TableSize]
     var verdict: Verdict
-    /// Text only: the hidden size d and the key/value width e.
+    /// Text only: the hidden size d, and the key/value width `e = …` (MLA: the latent and `k_pe` each token caches).
     var hiddenSize: Int
-    var kvWidth: Int
+    var keyValueText: String
     /// Text only: what the counts leave out of an MoE model.
     var routerNote: String?
     /// Text only: a bare config.json (no files to measure) rather than an analysis as parallel of a serial model.
@@ -155,7 +155,7 @@ struct PlanReport: CommandReport {
         let chosen = tables.lazy.compactMap(\.sizes).first(where: \.isAuto)
         verdict = Verdict(chosen?.verdict ?? plan.verdict, tableType: chosen?.tableType)
         hiddenSize = m.hiddenSize
-        kvWidth = m.kvWidth
+        keyValueText = m.mla.map { "latent c_kv + k_pe = \(grouped($0.latentRank + $0.ropeDim))" } ?? "e = \(grouped(m.kvWidth))"
         routerNote = plan.routerNote
         self.bareConfig = bareConfig
     }
@@ -163,7 +163,7 @@ struct PlanReport: CommandReport {
     var text: String {
         var lines = [
             "\(architecture): \(block) blocks\(assumeParallel ? " (analysed as parallel)" : ""), d = \(grouped(hiddenSize)), "
-                + "e = \(grouped(kvWidth)), vocab = \(grouped(vocabSize)), table row = \(grouped(tableWidth)) values"
+                + "\(keyValueText), vocab = \(grouped(vocabSize)), table row = \(grouped(tableWidth)) values"
         ]
         let width = rows.map(\.label.count).max() ?? 0
         let valueWidth = rows.map(\.text.count).max() ?? 0

@@ -1,7 +1,9 @@
 import CkptKernels
+import Foundation
 
-/// Scaled dot-product attention with a causal mask (and an optional sliding window and soft-cap),
-/// grouped-query: query head `h` reads key/value head `h / (heads / kvHeads)`.
+/// Scaled dot-product attention with a causal mask (and an optional sliding window or chunk, soft-cap,
+/// sinks and query temperature), grouped-query: query head `h` reads key/value head `h / (heads / kvHeads)`.
+/// Values may be narrower or wider than queries and keys (multi-head latent attention's `v_head_dim`).
 struct CausalAttention {
     var heads: Int
     var kvHeads: Int
@@ -10,34 +12,50 @@ struct CausalAttention {
     var softcap: Float?
     /// Keys at distance ≥ window are masked (transformers' sliding-window rule).
     var window: Int?
+    /// Width of each value head, `headDim` when nil.
+    var valueDim: Int? = nil
+    /// Keys outside the query's chunk of this many positions are masked (Llama 4's chunked attention).
+    var chunk: Int? = nil
+    /// Per head, a logit added to each softmax's denominator only (gpt-oss sinks).
+    var sinks: [Float]? = nil
+    /// Multiplies q at position `p` by `log(floor((p + 1) / floorScale) + 1) · scale + 1` (Llama 4's NoPE layers).
+    var temperature: (floorScale: Float, scale: Float)? = nil
 
-    /// `q (n, heads·hd)`, `k, v (n, kvHeads·hd)` → context `(n, heads·hd)`.
+    /// `q (n, heads·hd)`, `k (n, kvHeads·hd)`, `v (n, kvHeads·vd)` → context `(n, heads·vd)`.
     func apply(q: [Float], k: [Float], v: [Float], positions: [Int]) -> [Float] {
         let n = positions.count
         let hd = headDim
+        let vd = valueDim ?? headDim
         let group = heads / kvHeads
-        var out = [Float](repeating: 0, count: n * heads * hd)
-        var scores = [Float](repeating: 0, count: n)
+        var out = [Float](repeating: 0, count: n * heads * vd)
+        var scores = [Float](repeating: 0, count: n + 1)
+        let queryScales = positions.map { p in
+            temperature.map { log1pf((Float(p + 1) / $0.floorScale).rounded(.down)) * $0.scale + 1 } ?? 1
+        }
         for h in 0..<heads {
             let g = h / group
             for i in 0..<n {
-                let first = window.map { max(0, i - $0 + 1) } ?? 0
+                var first = window.map { max(0, i - $0 + 1) } ?? 0
+                if let chunk { first = max(first, i - positions[i] % chunk) }
                 let count = i - first + 1
                 let qOffset = (i * heads + h) * hd
+                let queryScale = queryScales[i]
                 for j in first...i {
                     let kOffset = (j * kvHeads + g) * hd
                     var dot: Float = 0
-                    for c in 0..<hd { dot += q[qOffset + c] * k[kOffset + c] }
+                    for c in 0..<hd { dot += q[qOffset + c] * queryScale * k[kOffset + c] }
                     scores[j - first] = dot * scale
                 }
                 scores.withUnsafeMutableBufferPointer { s in
                     if let softcap { Activations.softcap(s.baseAddress!, count: count, cap: softcap) }
-                    Activations.softmax(s.baseAddress!, count: count)
+                    if let sinks { s[count] = sinks[h] }
+                    Activations.softmax(s.baseAddress!, count: sinks == nil ? count : count + 1)
                 }
+                let outOffset = (i * heads + h) * vd
                 for j in first...i {
                     let p = scores[j - first]
-                    let vOffset = (j * kvHeads + g) * hd
-                    for c in 0..<hd { out[qOffset + c] += p * v[vOffset + c] }
+                    let vOffset = (j * kvHeads + g) * vd
+                    for c in 0..<vd { out[outOffset + c] += p * v[vOffset + c] }
                 }
             }
         }

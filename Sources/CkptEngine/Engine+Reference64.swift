@@ -2,8 +2,9 @@ import CkptModels
 import Foundation
 
 extension Engine {
-    /// Layer 0's token-local row for `token`, `[residual | q | k | v]`, recomputed in f64 with plain
-    /// loops: an independent check of the table, sharing only the decoded weights with the f32 path.
+    /// Layer 0's token-local row for `token`, `[residual | q | k | v]` (MLA: `[x | q | c_kv | k_pe]`),
+    /// recomputed in f64 with plain loops: an independent check of the table, sharing only the decoded
+    /// weights with the f32 path.
     public func tableRowReference(token: Int) throws(ModelError) -> [Double] {
         let m = description
         guard let embedding = model.tensor(.embedding) else {
@@ -19,6 +20,7 @@ extension Engine {
             return Self.norm64(values, kind, weight: w, bias: b)
         }
         let attnIn = m.normPlacement == .post ? x : try norm(x, .attnNorm, .attnNormBias, m.norm)
+        if let mla = m.mla { return try x + latentAttentionInputs64(attnIn, mla: mla) }
         let weights = try AttentionWeights(self, layer: 0)
         var q = Self.linear64(attnIn, transposed: weights.q, weights.qBias)
         var k = Self.linear64(attnIn, transposed: weights.k, weights.kBias)
@@ -29,7 +31,7 @@ extension Engine {
             k = k.map { min(max($0, -clamp), clamp) }
             v = v.map { min(max($0, -clamp), clamp) }
         }
-        if let qkNorm = m.qkNorm {
+        if let qkNorm = m.qkNorm, qkNorm.layers?.contains(0) ?? true {
             q = try normalizeHeads64(q, heads: m.headCount, qkNorm, .qNorm, .qNormBias)
             k = try normalizeHeads64(k, heads: m.kvHeadCount, qkNorm, .kNorm, .kNormBias)
         }
@@ -48,7 +50,9 @@ extension Engine {
     ) throws(ModelError) -> [Double] {
         let hd = description.headDim
         var weights: [Double]
-        if model.names.layer[weightRole]?.contains("{H}") == true {
+        if qkNorm.scope == .unweighted {
+            weights = [Double](repeating: 1, count: hd)
+        } else if model.names.layer[weightRole]?.contains("{H}") == true {
             weights = []
             for h in 0..<heads { weights += try required(weightRole, layer: 0, head: h).map(Double.init) }
         } else {

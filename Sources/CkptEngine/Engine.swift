@@ -7,7 +7,6 @@ import CkptModels
 /// supported family (docs/architectures.md), whichever format the weights come from.
 public struct Engine: Sendable {
     public let model: Model
-    let rope: RotaryEmbedding
     /// Decoded weights kept for these layers (the converter keeps layer 0's while it fills the table).
     let cache: WeightCache?
 
@@ -18,7 +17,6 @@ public struct Engine: Sendable {
 
     init(model: Model, cache: WeightCache?) {
         self.model = model
-        rope = Self.rotaryEmbedding(model.description)
         self.cache = cache
     }
 
@@ -62,36 +60,8 @@ public struct Engine: Sendable {
     public func logits(
         sequences: [[Int]], storeLayerZero: ((_ local: TokenLocal, _ count: Int) throws(ModelError) -> TokenLocal)? = nil
     ) throws(ModelError) -> [[Float]] {
-        let m = description
-        for token in sequences.joined() where token < 0 || token >= m.vocabSize {
-            throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary, 0 to \(m.vocabSize - 1)")
-        }
-        let engine = cache == nil && sequences.count > 1 ? Engine(model: model, cache: WeightCache(policy: .currentLayer)) : self
-        let positions = sequences.map { Array(0..<$0.count) }
-        var states: [[Float]] = []
-        for (tokens, position) in zip(sequences, positions) {
-            var local: TokenLocal
-            if let table = model.table {
-                local = try table.rows(tokens, of: model)
-            } else {
-                local = try engine.tokenLocal(layer: 0, x: engine.embed(tokens))
-                if let storeLayerZero { local = try storeLayerZero(local, tokens.count) }
-            }
-            states.append(try engine.finishBlock(layer: 0, local, positions: position))
-        }
-        for layer in 1..<m.layerCount {
-            for i in states.indices {
-                states[i] = try engine.finishBlock(layer: layer, try engine.tokenLocal(layer: layer, x: states[i]), positions: positions[i])
-            }
-        }
-        let all = try engine.head(Array(states.joined()), rows: sequences.reduce(0) { $0 + $1.count })
-        var result: [[Float]] = []
-        var start = 0
-        for tokens in sequences {
-            result.append(Array(all[(start * m.vocabSize)..<((start + tokens.count) * m.vocabSize)]))
-            start += tokens.count
-        }
-        return result
+        let layerZero: LayerZero = model.table != nil ? .table(model) : storeLayerZero.map(LayerZero.stored) ?? .computed
+        return try logits(groups: [sequences.map { Run(tokens: $0, layerZero: layerZero) }])[0]
     }
 
     /// The embedding rows of `tokens`, times the embedding scale.
@@ -133,6 +103,7 @@ public struct Engine: Sendable {
             return TokenLocal(residual: residual, q: q, k: k, v: v)
         case .serial:
             let attnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .attnNorm, .attnNormBias, layer: layer)
+            if let mla = m.mla { return try latentTokenLocal(residual: x, input: attnIn, rows: n, layer: layer, mla: mla) }
             let (q, k, v) = try attentionInputs(attnIn, rows: n, layer: layer)
             return TokenLocal(residual: x, q: q, k: k, v: v)
         }
@@ -145,17 +116,22 @@ public struct Engine: Sendable {
         let n = positions.count
         var (q, k) = (local.q, local.k)
         let parallel = m.block != .serial
-        var attention = try attendProjected(q: &q, k: &k, v: local.v, layer: layer, positions: positions, outputBias: !parallel)
+        var attention =
+            if let mla = m.mla { try attendLatent(local, layer: layer, positions: positions, mla: mla) } else {
+                try attendProjected(q: &q, k: &k, v: local.v, layer: layer, positions: positions, outputBias: !parallel)
+            }
         var x = local.residual
         if parallel {
             for i in x.indices { x[i] += attention[i] }
             return x
         }
         if m.normPlacement != .pre { attention = try normalize(attention, rows: n, .postAttnNorm, nil, layer: layer) }
+        if let scale = m.residualScale { for i in attention.indices { attention[i] *= scale } }
         for i in x.indices { x[i] += attention[i] }
         let ffnIn = m.normPlacement == .post ? x : try normalize(x, rows: n, .ffnNorm, .ffnNormBias, layer: layer)
         var ffn = try feedForward(ffnIn, rows: n, layer: layer)
         if m.normPlacement != .pre { ffn = try normalize(ffn, rows: n, .postFfnNorm, nil, layer: layer) }
+        if let scale = m.residualScale { for i in ffn.indices { ffn[i] *= scale } }
         for i in x.indices { x[i] += ffn[i] }
         return x
     }
@@ -173,7 +149,7 @@ public struct Engine: Sendable {
             for i in k.indices { k[i] = min(max(k[i], -clamp), clamp) }
             for i in v.indices { v[i] = min(max(v[i], -clamp), clamp) }
         }
-        if let qkNorm = m.qkNorm {
+        if let qkNorm = m.qkNorm, qkNorm.layers?.contains(layer) ?? true {
             try normalizeHeads(&q, rows: n, heads: m.headCount, qkNorm, .qNorm, .qNormBias, layer: layer)
             try normalizeHeads(&k, rows: n, heads: m.kvHeadCount, qkNorm, .kNorm, .kNormBias, layer: layer)
         }
@@ -187,12 +163,17 @@ public struct Engine: Sendable {
     ) throws(ModelError) -> [Float] {
         let m = description
         let n = positions.count
-        rope.apply(&q, rows: n, heads: m.headCount, headDim: m.headDim, positions: positions)
-        rope.apply(&k, rows: n, heads: m.kvHeadCount, headDim: m.headDim, positions: positions)
+        if let rope = m.rope(layer: layer) {
+            let rotary = RotaryEmbedding(rope, sequenceLength: (positions.max() ?? 0) + 1)
+            rotary.apply(&q, rows: n, heads: m.headCount, headDim: m.headDim, positions: positions)
+            rotary.apply(&k, rows: n, heads: m.kvHeadCount, headDim: m.headDim, positions: positions)
+        }
         let window = m.slidingLayers.contains(layer) ? m.slidingWindow : nil
+        let temperature = m.noRopeLayers.contains(layer) ? m.attentionTemperature.map { ($0.floorScale, $0.scale) } : nil
         let context = CausalAttention(
             heads: m.headCount, kvHeads: m.kvHeadCount, headDim: m.headDim, scale: m.attentionScale,
-            softcap: m.attentionSoftcap, window: window
+            softcap: m.attentionSoftcap, window: window, chunk: m.chunkedLayers.contains(layer) ? m.attentionChunkSize : nil,
+            sinks: m.attentionSinks ? try required(.attnSinks, layer: layer) : nil, temperature: temperature
         ).apply(q: q, k: k, v: v, positions: positions)
         let o = try required(.o, layer: layer)
         let bias = outputBias ? try floats(.oBias, layer: layer) : nil
@@ -202,7 +183,9 @@ public struct Engine: Sendable {
     /// The feed-forward network of one layer over `h (n, d)`.
     public func feedForward(_ h: [Float], rows n: Int, layer: Int) throws(ModelError) -> [Float] {
         let m = description
-        if let experts = m.experts { return try mixtureOfExperts(h, rows: n, layer: layer, experts: experts) }
+        if let experts = m.experts, experts.layers.contains(layer) {
+            return try mixtureOfExperts(h, rows: n, layer: layer, experts: experts)
+        }
         let ff = m.feedForwardSize
         var hidden: [Float]
         switch m.feedForward {
@@ -234,85 +217,38 @@ public struct Engine: Sendable {
         return linear(hidden, rows: n, try required(.down, layer: layer), bias: try floats(.downBias, layer: layer), outputs: m.hiddenSize)
     }
 
-    /// Mixtral's sparse MoE: softmax router, top-k experts, weights renormalized over the k.
-    func mixtureOfExperts(_ h: [Float], rows n: Int, layer: Int, experts: ModelDescription.Experts) throws(ModelError) -> [Float] {
+    /// Final norm, head (in chunks of vocabulary rows, each decoded once for every group), logit scale
+    /// and soft-cap, for groups of `(n, d)` states; one `(n, vocab)` result per group. Each group's rows
+    /// go through the head in one product, as they would alone.
+    func head(_ groups: [(x: [Float], rows: Int)]) throws(ModelError) -> [[Float]] {
         let m = description
         let d = m.hiddenSize
-        let ff = m.feedForwardSize
-        let router = linear(h, rows: n, try required(.router, layer: layer), bias: nil, outputs: experts.count)
-        var chosen: [[(token: Int, weight: Float)]] = Array(repeating: [], count: experts.count)
-        for r in 0..<n {
-            var probabilities = Array(router[(r * experts.count)..<((r + 1) * experts.count)])
-            probabilities.withUnsafeMutableBufferPointer { Activations.softmax($0.baseAddress!, count: experts.count) }
-            let top = probabilities.indices.sorted { probabilities[$0] > probabilities[$1] }.prefix(experts.used)
-            let total = top.reduce(Float(0)) { $0 + probabilities[$1] }
-            for e in top { chosen[e].append((r, probabilities[e] / total)) }
-        }
-        var out = [Float](repeating: 0, count: n * d)
-        for e in 0..<experts.count where !chosen[e].isEmpty {
-            let tokens = chosen[e]
-            var input = [Float](repeating: 0, count: tokens.count * d)
-            for (i, t) in tokens.enumerated() {
-                for c in 0..<d { input[i * d + c] = h[t.token * d + c] }
-            }
-            let (gateW, upW, downW) = try expertWeights(layer: layer, expert: e)
-            var gate = linear(input, rows: tokens.count, gateW, bias: nil, outputs: ff)
-            let up = linear(input, rows: tokens.count, upW, bias: nil, outputs: ff)
-            activate(&gate)
-            for i in gate.indices { gate[i] *= up[i] }
-            let result = linear(gate, rows: tokens.count, downW, bias: nil, outputs: d)
-            for (i, t) in tokens.enumerated() {
-                for c in 0..<d { out[t.token * d + c] += t.weight * result[i * d + c] }
-            }
-        }
-        return out
-    }
-
-    /// One expert's gate, up and down matrices (per-expert tensors in HF, slices of stacked ones in GGUF).
-    func expertWeights(layer: Int, expert e: Int) throws(ModelError) -> ([Float], [Float], [Float]) {
-        let m = description
-        guard m.naming == .gguf else {
-            return (
-                try required(.expertGate, layer: layer, expert: e), try required(.expertUp, layer: layer, expert: e),
-                try required(.expertDown, layer: layer, expert: e)
-            )
-        }
-        func slice(_ role: TensorRole, rowsPerExpert: Int) throws(ModelError) -> [Float] {
-            guard let tensor = model.tensor(role, layer: layer) else {
-                throw ModelError(file: model.checkpoint.path, "missing \(role.rawValue) of layer \(layer)")
-            }
-            return try model.decode(tensor, rows: (e * rowsPerExpert)..<((e + 1) * rowsPerExpert))
-        }
-        return (
-            try slice(.expertGate, rowsPerExpert: m.feedForwardSize), try slice(.expertUp, rowsPerExpert: m.feedForwardSize),
-            try slice(.expertDown, rowsPerExpert: m.hiddenSize)
-        )
-    }
-
-    /// Final norm, head (in chunks of vocabulary rows), logit scale and soft-cap.
-    func head(_ x: [Float], rows n: Int) throws(ModelError) -> [Float] {
-        let m = description
-        let d = m.hiddenSize
-        let h = try normalize(x, rows: n, .outputNorm, .outputNormBias, layer: 0)
+        var normalized: [[Float]] = []
+        for group in groups { normalized.append(try normalize(group.x, rows: group.rows, .outputNorm, .outputNormBias, layer: 0)) }
         guard let matrix = model.tensor(m.tiedHead ? .embedding : .output) else {
             throw ModelError(file: model.checkpoint.path, "missing the output head")
         }
         let bias = try floats(.outputBias)
-        var logits = [Float](repeating: 0, count: n * m.vocabSize)
+        var logits = groups.map { [Float](repeating: 0, count: $0.rows * m.vocabSize) }
         let chunk = max(1, min(m.vocabSize, (1 << 24) / d))
         var start = 0
         while start < m.vocabSize {
             let end = min(m.vocabSize, start + chunk)
             let weights = try model.decode(matrix, rows: start..<end)
-            let part = linear(h, rows: n, weights, bias: bias.map { Array($0[start..<end]) }, outputs: end - start)
-            for r in 0..<n {
-                for c in 0..<(end - start) { logits[r * m.vocabSize + start + c] = part[r * (end - start) + c] }
+            for (index, h) in normalized.enumerated() {
+                let n = groups[index].rows
+                let part = linear(h, rows: n, weights, bias: bias.map { Array($0[start..<end]) }, outputs: end - start)
+                for r in 0..<n {
+                    for c in 0..<(end - start) { logits[index][r * m.vocabSize + start + c] = part[r * (end - start) + c] }
+                }
             }
             start = end
         }
-        if let scale = m.logitScale { for i in logits.indices { logits[i] *= scale } }
-        if let cap = m.finalSoftcap {
-            logits.withUnsafeMutableBufferPointer { Activations.softcap($0.baseAddress!, count: $0.count, cap: cap) }
+        for index in logits.indices {
+            if let scale = m.logitScale { for i in logits[index].indices { logits[index][i] *= scale } }
+            if let cap = m.finalSoftcap {
+                logits[index].withUnsafeMutableBufferPointer { Activations.softcap($0.baseAddress!, count: $0.count, cap: cap) }
+            }
         }
         return logits
     }
@@ -380,6 +316,8 @@ public struct Engine: Sendable {
     ) throws(ModelError) {
         let hd = description.headDim
         switch qkNorm.scope {
+        case .unweighted:
+            values = Self.normalize(values, rows: n * heads, width: hd, norm: qkNorm.norm, weight: nil, bias: nil)
         case .fullWidth:
             values = Self.normalize(
                 values, rows: n, width: heads * hd, norm: qkNorm.norm, weight: try required(weightRole, layer: layer), bias: nil)
@@ -405,30 +343,6 @@ public struct Engine: Sendable {
                 }
             }
         }
-    }
-
-    /// RoPE frequencies for the description, with linear, llama3 or per-pair factor scaling.
-    static func rotaryEmbedding(_ m: ModelDescription) -> RotaryEmbedding {
-        let r = m.rope.dimensions
-        var frequencies = RotaryEmbedding.standardFrequencies(base: m.rope.theta, dimensions: r)
-        switch m.rope.scaling {
-        case .none: break
-        case .linear(let factor):
-            frequencies = frequencies.map { $0 / factor }
-        case .frequencyFactors(let factors):
-            frequencies = zip(frequencies, factors).map { Double(Float($0) / $1) }
-        case .llama3(let factor, let low, let high, let original):
-            let lowWavelength = original / low
-            let highWavelength = original / high
-            frequencies = frequencies.map { f in
-                let wavelength = 2 * Double.pi / f
-                if wavelength < highWavelength { return f }
-                if wavelength > lowWavelength { return f / factor }
-                let smooth = (original / wavelength - low) / (high - low)
-                return (1 - smooth) * f / factor + smooth * f
-            }
-        }
-        return RotaryEmbedding(pairing: m.rope.style == .neox ? .half : .adjacent, dimensions: r, inverseFrequencies: frequencies)
     }
 }
 

@@ -1,8 +1,9 @@
 import CkptModels
 
 /// The token-local part of one block for `n` tokens: the residual stream the block adds attention to
-/// (`x`, or `x + FFN(norm(x)) + b_o` for parallel blocks) and the pre-RoPE q, k, v. For layer 0 this
-/// is what a precomputed table's row holds (`TableSegment`).
+/// (`x`, or `x + FFN(norm(x)) + b_o` for parallel blocks) and the pre-RoPE q, k, v; for multi-head
+/// latent attention q, the normalised latent and `k_pe` instead of k and v (the parts a model does not
+/// have are empty). For layer 0 this is what a precomputed table's row holds (`TableSegment`).
 public struct TokenLocal: Sendable {
     /// `(n, d)`.
     public var residual: [Float]
@@ -12,12 +13,27 @@ public struct TokenLocal: Sendable {
     public var k: [Float]
     /// `(n, kvHeads·headDim)`.
     public var v: [Float]
+    /// MLA: `(n, kv_lora_rank)`, `c_kv` after `kv_a_layernorm`.
+    public var latent: [Float]
+    /// MLA: `(n, qk_rope_head_dim)`, the shared key head before RoPE.
+    public var keyRope: [Float]
 
     public init(residual: [Float], q: [Float], k: [Float], v: [Float]) {
+        self.init(residual: residual, q: q, k: k, v: v, latent: [], keyRope: [])
+    }
+
+    /// Multi-head latent attention's parts.
+    public init(residual: [Float], q: [Float], latent: [Float], keyRope: [Float]) {
+        self.init(residual: residual, q: q, k: [], v: [], latent: latent, keyRope: keyRope)
+    }
+
+    private init(residual: [Float], q: [Float], k: [Float], v: [Float], latent: [Float], keyRope: [Float]) {
         self.residual = residual
         self.q = q
         self.k = k
         self.v = v
+        self.latent = latent
+        self.keyRope = keyRope
     }
 
     /// The part a table segment of `kind` holds.
@@ -27,6 +43,8 @@ public struct TokenLocal: Sendable {
         case .q: q
         case .k: k
         case .v: v
+        case .latent: latent
+        case .keyRope: keyRope
         }
     }
 
@@ -56,6 +74,6 @@ public struct TokenLocal: Sendable {
         }
         self.init(
             residual: parts[.residual] ?? parts[.residualWithFeedForward] ?? [], q: parts[.q] ?? [], k: parts[.k] ?? [],
-            v: parts[.v] ?? [])
+            v: parts[.v] ?? [], latent: parts[.latent] ?? [], keyRope: parts[.keyRope] ?? [])
     }
 }

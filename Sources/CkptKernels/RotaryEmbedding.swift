@@ -17,12 +17,15 @@ public struct RotaryEmbedding: Sendable {
     public let dimensions: Int
     /// `θ_j` per pair, `R/2` values.
     public let inverseFrequencies: [Double]
+    /// The multiplier of cos and sin (YaRN's and LongRoPE's attention factor; 1 otherwise).
+    public let scale: Float
 
-    public init(pairing: Pairing, dimensions: Int, inverseFrequencies: [Double]) {
+    public init(pairing: Pairing, dimensions: Int, inverseFrequencies: [Double], scale: Float = 1) {
         precondition(inverseFrequencies.count == dimensions / 2)
         self.pairing = pairing
         self.dimensions = dimensions
         self.inverseFrequencies = inverseFrequencies
+        self.scale = scale
     }
 
     /// `base^(−2j/R)` for `j < R/2`, as transformers computes them in float32.
@@ -40,8 +43,8 @@ public struct RotaryEmbedding: Sendable {
         for r in 0..<rows {
             for j in 0..<half {
                 let angle = Float(Double(positions[r]) * inverseFrequencies[j])
-                cosines[j] = cosf(angle)
-                sines[j] = sinf(angle)
+                cosines[j] = cosf(angle) * scale
+                sines[j] = sinf(angle) * scale
             }
             for h in 0..<heads {
                 let head = x + r * heads * headDim + h * headDim

@@ -1,4 +1,5 @@
 import CkptFormats
+import CkptJSON
 
 /// One supported architecture, all in one file under `Architectures/` and listed in
 /// `ArchitectureRegistry.all` (docs/architectures.md, "Where an architecture lives"): the families it
@@ -15,6 +16,10 @@ public protocol Architecture: Sendable {
     var ggufArchitecture: String? { get }
     /// Whether a config.json without `tie_word_embeddings` means a tied head (the tensors decide when present).
     var tiesHeadByDefault: Bool { get }
+    /// The RoPE base of a config.json that states none (transformers' per-family default).
+    var defaultRopeTheta: Double { get }
+    /// transformers' defaults for the config.json keys a published config may leave out.
+    var configDefaults: [String: JSONValue] { get }
     /// Key/value heads config.json states in the family's own words (Falcon's `multi_query`), over the
     /// common keys; nil when it does not.
     func keyValueHeads(huggingFace config: ConfigReader) throws(ModelError) -> Int?
@@ -33,6 +38,8 @@ public protocol Architecture: Sendable {
 extension Architecture {
     public var modelTypeAliases: [String] { [] }
     public var tiesHeadByDefault: Bool { false }
+    public var defaultRopeTheta: Double { 10000 }
+    public var configDefaults: [String: JSONValue] { [:] }
     public func keyValueHeads(huggingFace config: ConfigReader) throws(ModelError) -> Int? { nil }
     public func refine(_ description: inout ModelDescription, huggingFace config: ConfigReader) throws(ModelError) {}
     public func refine(_ description: inout ModelDescription, gguf: GGUFContents) throws(ModelError) {}
@@ -69,6 +76,7 @@ extension Architecture {
     /// Whether the head is tied is decided by the tensors present, when there are any: configs are sometimes wrong.
     func decideTiedHead(_ description: inout ModelDescription, tensors: Checkpoint?) {
         guard let tensors else { return }
-        description.tiedHead = tensorNames(for: description).name(.output).flatMap(tensors.tensor(named:)) == nil
+        let names = tensorNames(for: description).locatingLanguageModel(in: tensors)
+        description.tiedHead = names.name(.output).flatMap(tensors.tensor(named:)) == nil
     }
 }

@@ -19,7 +19,8 @@ public struct ConfigReader: Sendable {
     public init(config: JSONObject, file: String) {
         if let text = config["text_config"]?.object {
             var merged = text
-            for key in ["architectures", "tie_word_embeddings"] where merged[key] == nil {
+            // A converted wrapper records its table at the top level, where its head's tying is decided too.
+            for key in ["architectures", "tie_word_embeddings", PrecomputedTable.configKey] where merged[key] == nil {
                 if let value = config[key] { merged[key] = value }
             }
             source = .json(merged)
@@ -165,9 +166,64 @@ public struct ConfigReader: Sendable {
         throw ModelError(file: file, "\(name) must be an array of strings")
     }
 
+    /// Whether `key` holds an array (GGUF's `attention.sliding_window_pattern` is a period or per-layer flags).
+    public func isArray(_ key: String) -> Bool {
+        switch lookup(key)?.value {
+        case .gguf(let v): v.array != nil
+        case .json(let v): v.array != nil
+        case nil: false
+        }
+    }
+
+    /// An array of per-layer flags from either source: booleans, or integers read as nonzero (GGUF's
+    /// `attention.sliding_window_pattern`, SmolLM3's `no_rope_layers`).
+    public func flags(_ key: String) throws(ModelError) -> [Bool]? {
+        guard let (value, name) = lookup(key) else { return nil }
+        switch value {
+        case .gguf(let v):
+            if let array = v.array, array.elementType == .bool { return (0..<array.count).map { array.element(at: $0).bool ?? false } }
+            if let ints = v.array?.integers() { return ints.map { $0 != 0 } }
+        case .json(let v):
+            if let items = v.array {
+                let flags = items.compactMap { item in item.bool ?? item.number?.int64.map { $0 != 0 } }
+                if flags.count == items.count { return flags }
+            }
+        }
+        throw ModelError(file: file, "\(name) must be an array of booleans or integers")
+    }
+
+    /// This reader with `defaults` for the config.json keys it lacks (GGUF metadata is returned as is):
+    /// a family's transformers defaults, which published configs leave out (Gemma 3's `text_config`).
+    public func fillingIn(_ defaults: [String: JSONValue]) -> ConfigReader {
+        guard case .json(var object) = source, !defaults.isEmpty else { return self }
+        for (key, value) in defaults.sorted(by: { $0.key < $1.key }) where object[key] == nil { object[key] = value }
+        return ConfigReader(source: .json(object), file: file)
+    }
+
     /// A sub-reader over a nested JSON object (for `rope_scaling` and `rope_parameters`).
     public func nested(_ object: JSONObject) -> ConfigReader {
         ConfigReader(source: .json(object), file: file)
+    }
+
+    /// A sub-reader over `object[key]`, nil when absent or null (`rope_parameters.full_attention`).
+    public func nested(_ object: JSONObject, _ key: String) throws(ModelError) -> ConfigReader? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let inner = value.object else { throw ModelError(file: file, "\(key) must be an object") }
+        return nested(inner)
+    }
+
+    /// A JSON array of finite numbers (config.json only), e.g. LongRoPE's `short_factor`.
+    public func numbers(_ key: String) throws(ModelError) -> [Double]? {
+        guard let (value, name) = lookup(key) else { return nil }
+        guard case .json(let json) = value, let items = json.array else { throw ModelError(file: file, "\(name) must be an array") }
+        var result: [Double] = []
+        for item in items {
+            guard let number = item.number?.double, number.isFinite else {
+                throw ModelError(file: file, "\(name) must hold finite numbers")
+            }
+            result.append(number)
+        }
+        return result
     }
 
     private init(source: Source, file: String) {

@@ -44,7 +44,7 @@ public struct Model: @unchecked Sendable {
             description = try architecture.describe(huggingFace: reader, family: family, tensors: checkpoint)
             table = try PrecomputedTable.read(reader)
         }
-        names = architecture.tensorNames(for: description)
+        names = architecture.tensorNames(for: description).locatingLanguageModel(in: checkpoint)
         if table != nil, description.tiedHead, names.name(.embedding).flatMap(checkpoint.tensor(named:)) == nil {
             throw ModelError(file: checkpoint.path, "converted checkpoint has neither an output head nor the embedding")
         }
@@ -74,7 +74,13 @@ public struct Model: @unchecked Sendable {
         let d = m.hiddenSize
         let removed = Set(table?.removedTensors ?? [])
         if let table {
-            let widths = [d, m.qWidth, m.kvWidth, m.kvWidth]
+            let layout = TableSegment.layout(for: m)
+            guard table.segments.map(\.kind) == layout.map(\.kind) else {
+                throw ModelError(
+                    file: checkpoint.path,
+                    "table segments \(table.segments.map(\.kind.rawValue)) are not the model's \(layout.map(\.kind.rawValue))")
+            }
+            let widths = layout.map(\.width)
             guard table.segments.map(\.width) == widths else {
                 throw ModelError(
                     file: checkpoint.path, "table segment widths \(table.segments.map(\.width)) do not match the model's \(widths)")
@@ -132,7 +138,9 @@ public struct Model: @unchecked Sendable {
                 try expect(.postAttnNorm, [d], layer: layer)
                 try expect(.postFfnNorm, [d], layer: layer)
             }
-            if m.qkvLayout == .separate {
+            if let mla = m.mla {
+                try checkLatentAttention(mla, layer: layer, expect: expect)
+            } else if m.qkvLayout == .separate {
                 try expect(.q, [m.qWidth, d], layer: layer)
                 try expect(.k, [m.kvWidth, d], layer: layer)
                 try expect(.v, [m.kvWidth, d], layer: layer)
@@ -143,11 +151,13 @@ public struct Model: @unchecked Sendable {
                 try expect(.qkv, [m.qWidth + 2 * m.kvWidth, d], layer: layer)
                 try expect(.qkvBias, [m.qWidth + 2 * m.kvWidth], layer: layer, optional: true)
             }
-            try expect(.o, [d, m.qWidth], layer: layer)
+            try expect(.o, [d, m.headCount * (m.mla?.valueDim ?? m.headDim)], layer: layer)
             try expect(.oBias, [d], layer: layer, optional: true)
-            if let qkNorm = m.qkNorm {
+            if m.attentionSinks { try expect(.attnSinks, [m.headCount], layer: layer) }
+            if let qkNorm = m.qkNorm, qkNorm.layers?.contains(layer) ?? true {
                 let hasBias = qkNorm.norm.hasBias
                 switch qkNorm.scope {
+                case .unweighted: break
                 case .sharedAcrossHeads:
                     try expect(.qNorm, [m.headDim], layer: layer)
                     try expect(.kNorm, [m.headDim], layer: layer)
@@ -165,18 +175,9 @@ public struct Model: @unchecked Sendable {
                 }
             }
             let ff = m.feedForwardSize
-            if let experts = m.experts {
-                try expect(.router, [experts.count, d], layer: layer)
-                if m.naming == .gguf {
-                    try expect(.expertGate, [experts.count, ff, d], layer: layer)
-                    try expect(.expertUp, [experts.count, ff, d], layer: layer)
-                    try expect(.expertDown, [experts.count, d, ff], layer: layer)
-                } else {
-                    for e in 0..<experts.count {
-                        try expect(.expertGate, [ff, d], layer: layer, expert: e)
-                        try expect(.expertUp, [ff, d], layer: layer, expert: e)
-                        try expect(.expertDown, [d, ff], layer: layer, expert: e)
-                    }
+            if let experts = m.experts, experts.layers.contains(layer) {
+                for tensor in experts.expectedTensors(hiddenSize: d) {
+                    try expect(tensor.role, tensor.shape, layer: layer, expert: tensor.expert, optional: tensor.optional)
                 }
                 continue
             }
@@ -216,7 +217,7 @@ extension Model {
         let m = description
         var names: [String] = []
         for role in architecture.firstLayerDrops(for: m) {
-            let perExpert = [.expertGate, .expertUp, .expertDown].contains(role) && m.naming == .huggingFace
+            let perExpert = self.names.layer[role]?.contains("{E}") == true
             let experts: [Int?] = perExpert ? (0..<(m.experts?.count ?? 0)).map(Optional.some) : [nil]
             let perHead = self.names.layer[role]?.contains("{H}") == true
             let heads: [Int?] = perHead ? (0..<(role == .qNorm ? m.headCount : m.kvHeadCount)).map(Optional.some) : [nil]

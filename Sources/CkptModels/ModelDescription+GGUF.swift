@@ -43,14 +43,7 @@ extension Architecture {
             attentionScale: 1 / Float(headDim).squareRoot(), slidingWindow: nil, slidingLayers: [],
             tiedHead: false, qkvClamp: try metadata.double(".attention.clamp_kqv").map(Float.init))
 
-        switch try metadata.string(".rope.scaling.type") ?? "none" {
-        case "none": break
-        case "linear":
-            let factor = try require(metadata.double(".rope.scaling.factor"), "\(architecture).rope.scaling.factor", file)
-            description.rope.scaling = .linear(factor: factor)
-        case let other:
-            throw ModelError(file: file, "rope scaling type \"\(other)\" is not supported (only linear)")
-        }
+        description.rope.scaling = try ModelDescription.ggufRopeScaling(metadata, architecture: architecture)
         let contents = GGUFContents(
             metadata: metadata, layerNormEps: layerEps ?? 1e-5, expertCount: experts, tensors: tensors, layerCount: layers)
         try refine(&description, gguf: contents)
@@ -58,22 +51,10 @@ extension Architecture {
 
         if contents.has("attn_qkv.weight") { description.qkvLayout = .fused }
         // The tensors are authoritative for the FFN width: llama.cpp's phi2 converter writes 4·d.
-        if let down = contents.lastLayerTensor("ffn_down.weight") ?? contents.lastLayerTensor("ffn_down_exps.weight"),
-            let width = down.shape.last
-        {
-            description.feedForwardSize = width
-        }
-        if let tensors, let factors = tensors.tensor(named: "rope_freqs.weight") {
-            guard factors.elementCount == description.rope.dimensions / 2 else {
-                throw ModelError(
-                    file: tensors.files[factors.fileIndex].path,
-                    "rope_freqs.weight has \(factors.elementCount) values, expected \(description.rope.dimensions / 2)")
-            }
-            do {
-                description.rope.scaling = .frequencyFactors(try tensors.floats(of: factors))
-            } catch {
-                throw ModelError(file: error.file, error.problem)
-            }
+        if let width = contents.lastLayerTensor("ffn_down.weight")?.shape.last { description.feedForwardSize = width }
+        if let width = contents.lastLayerTensor("ffn_down_exps.weight")?.shape.last { description.experts?.feedForwardSize = width }
+        if let tensors {
+            try ModelDescription.ggufRopeFactors(&description.rope, metadata: metadata, tensors: tensors)
         }
         decideTiedHead(&description, tensors: tensors)
         return description

@@ -13,6 +13,7 @@ extension ModelDescription {
 extension Architecture {
     /// `ModelDescription.huggingFace` for `family`, one of this architecture's.
     func describe(huggingFace config: ConfigReader, family: String, tensors: Checkpoint?) throws(ModelError) -> ModelDescription {
+        let config = config.fillingIn(configDefaults)
         let file = config.file
         let d = try require(config.int("hidden_size", "n_embd", "d_model", in: 1...1 << 20), "hidden_size", file)
         let layers = try require(config.int("num_hidden_layers", "n_layer", "num_layers", in: 1...10_000), "num_hidden_layers", file)
@@ -29,29 +30,17 @@ extension Architecture {
         }
         let ffn = try config.int("intermediate_size", "n_inner", "ffn_hidden_size", in: 1...1 << 24) ?? 4 * d
         let eps = Float(try config.double("rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon", "norm_eps") ?? 1e-5)
-        let ropeParameters = try config.object("rope_parameters").map(config.nested)
-        let nestedTheta = try ropeParameters?.double("rope_theta")
-        let nestedPartial = try ropeParameters?.double("partial_rotary_factor")
+        let (rope, slidingRope) = try ModelDescription.huggingFaceRope(config, headDim: headDim, defaultTheta: defaultRopeTheta)
 
         var description = ModelDescription(
             family: family, naming: .huggingFace, hiddenSize: d, layerCount: layers, vocabSize: vocab,
             headCount: heads, kvHeadCount: kvHeads, headDim: headDim, feedForwardSize: ffn,
             norm: .rms(eps: eps, weightOffset: 0), block: .serial, normPlacement: .pre, qkvLayout: .separate,
-            qkNorm: nil,
-            rope: ModelDescription.Rope(
-                style: .neox, dimensions: headDim,
-                theta: try config.double("rope_theta", "rotary_emb_base") ?? nestedTheta ?? 10000),
+            qkNorm: nil, rope: rope,
             activation: .silu, feedForward: .gated(fusedGateUp: false), experts: nil,
             embeddingScale: nil, logitScale: nil, finalSoftcap: nil, attentionSoftcap: nil,
             attentionScale: 1 / Float(headDim).squareRoot(), slidingWindow: nil, slidingLayers: [],
-            tiedHead: try config.bool("tie_word_embeddings") ?? tiesHeadByDefault, qkvClamp: nil)
-
-        let partial = try config.double("partial_rotary_factor", "rotary_pct", "rope_pct", "rope_percent") ?? nestedPartial
-        if let partial {
-            guard partial > 0, partial <= 1 else { throw ModelError(file: file, "partial rotary factor \(partial) is not in (0, 1]") }
-            description.rope.dimensions = Int(Double(headDim) * partial)
-        }
-        description.rope.scaling = try ModelDescription.ropeScaling(config, parameters: ropeParameters)
+            tiedHead: try config.bool("tie_word_embeddings") ?? tiesHeadByDefault, qkvClamp: nil, slidingRope: slidingRope)
         if let act = try config.string("hidden_act", "activation_function", "activation") {
             description.activation = try ModelDescription.activation(act, file: file)
         }
@@ -79,29 +68,6 @@ extension Architecture {
 }
 
 extension ModelDescription {
-    /// `rope_scaling` (or transformers 5's `rope_parameters`): none, linear and llama3 are supported.
-    static func ropeScaling(_ config: ConfigReader, parameters: ConfigReader?) throws(ModelError) -> Rope.Scaling {
-        let scaling = try config.object("rope_scaling").map(config.nested) ?? parameters
-        guard let scaling else { return .none }
-        let kind = try scaling.string("rope_type", "type") ?? "default"
-        switch kind {
-        case "default", "none": return .none
-        case "linear":
-            let factor = try require(scaling.double("factor"), "rope_scaling.factor", config.file)
-            return .linear(factor: factor)
-        case "llama3":
-            return .llama3(
-                factor: try require(scaling.double("factor"), "rope_scaling.factor", config.file),
-                lowFrequencyFactor: try scaling.double("low_freq_factor") ?? 1,
-                highFrequencyFactor: try scaling.double("high_freq_factor") ?? 4,
-                originalContext: try require(
-                    scaling.double("original_max_position_embeddings"), "rope_scaling.original_max_position_embeddings",
-                    config.file))
-        default:
-            throw ModelError(file: config.file, "rope scaling type \"\(kind)\" is not supported (only linear and llama3)")
-        }
-    }
-
     /// transformers' activation names.
     static func activation(_ name: String, file: String) throws(ModelError) -> Activation {
         switch name {

@@ -49,14 +49,19 @@ public struct ModelDescription: Sendable, Equatable {
             case perHead
             /// One norm over the whole projection (OLMo 2).
             case fullWidth
+            /// Each head normalized with no weight (Llama 4's L2 norm: an RMSNorm of ones).
+            case unweighted
         }
 
         public var scope: Scope
         public var norm: Norm
+        /// The layers that apply it, nil for every layer (Llama 4: its RoPE layers).
+        public var layers: Set<Int>?
 
-        public init(scope: Scope, norm: Norm) {
+        public init(scope: Scope, norm: Norm, layers: Set<Int>? = nil) {
             self.scope = scope
             self.norm = norm
+            self.layers = layers
         }
 
         /// A LayerNorm without bias, one weight per head (StableLM, Cohere).
@@ -82,6 +87,51 @@ public struct ModelDescription: Sendable, Equatable {
             case llama3(factor: Double, lowFrequencyFactor: Double, highFrequencyFactor: Double, originalContext: Double)
             /// Per-pair divisors of the frequencies, as GGUF's `rope_freqs.weight` stores them.
             case frequencyFactors([Float])
+            /// YaRN: frequencies blended between interpolated and original by wavelength, cos/sin scaled.
+            case yarn(YaRN)
+            /// LongRoPE (Phi-3.5, Phi-4-mini): per-pair divisors, short or long by sequence length, cos/sin scaled.
+            case longRope(LongRoPE)
+            /// Dynamic NTK: the base grows with the sequence length once it exceeds `originalContext`.
+            case dynamic(factor: Double, originalContext: Double)
+        }
+
+        /// YaRN's parameters, as transformers reads them (docs/architectures.md, "RoPE scaling").
+        public struct YaRN: Sendable, Equatable {
+            public var factor: Double
+            public var originalContext: Double
+            public var betaFast: Double
+            public var betaSlow: Double
+            /// The multiplier of cos and sin (transformers' `attention_factor`, derived from `mscale` when absent).
+            public var attentionFactor: Double
+            /// Whether the correction range is rounded to whole pairs (gpt-oss sets false).
+            public var truncate: Bool
+
+            public init(
+                factor: Double, originalContext: Double, betaFast: Double, betaSlow: Double, attentionFactor: Double, truncate: Bool
+            ) {
+                self.factor = factor
+                self.originalContext = originalContext
+                self.betaFast = betaFast
+                self.betaSlow = betaSlow
+                self.attentionFactor = attentionFactor
+                self.truncate = truncate
+            }
+        }
+
+        /// LongRoPE's parameters: `long` divisors once a sequence is longer than `originalContext`.
+        public struct LongRoPE: Sendable, Equatable {
+            public var short: [Double]
+            public var long: [Double]
+            public var originalContext: Double
+            /// The multiplier of cos and sin.
+            public var attentionFactor: Double
+
+            public init(short: [Double], long: [Double], originalContext: Double, attentionFactor: Double) {
+                self.short = short
+                self.long = long
+                self.originalContext = originalContext
+                self.attentionFactor = attentionFactor
+            }
         }
 
         public var style: Style
@@ -112,12 +162,6 @@ public struct ModelDescription: Sendable, Equatable {
         case gated(fusedGateUp: Bool)
         /// `down(act(up·x))`.
         case plain
-    }
-
-    /// A mixture-of-experts feed-forward (Mixtral): softmax router, top-k experts renormalized.
-    public struct Experts: Sendable, Equatable {
-        public var count: Int
-        public var used: Int
     }
 
     /// Which checkpoint format the tensor names and layouts follow.
@@ -162,6 +206,41 @@ public struct ModelDescription: Sendable, Equatable {
     public var tiedHead: Bool
     /// Clamp of q, k, v to ±value after projection (OLMo 1 `clip_qkv`).
     public var qkvClamp: Float?
+    /// The RoPE of sliding-window layers when it differs from `rope` (Gemma 3's local base, unscaled).
+    public var slidingRope: Rope? = nil
+    /// Layers that apply no RoPE at all (SmolLM3, Llama 4, EXAONE 4's global layers).
+    public var noRopeLayers: Set<Int> = []
+    /// Multiplier of each sublayer's output before it is added to the residual stream (Granite).
+    public var residualScale: Float? = nil
+    /// Multi-head latent attention (DeepSeek V2/V3) in place of Q/K/V projections; nil for every other family.
+    public var mla: MLA? = nil
+    /// Chunked attention (Llama 4): on `chunkedLayers` a token attends only to keys of its own chunk of
+    /// `attentionChunkSize` positions.
+    public var attentionChunkSize: Int? = nil
+    public var chunkedLayers: Set<Int> = []
+    /// Llama 4's attention temperature on NoPE layers: q at position `p` times
+    /// `log(floor((p + 1) / floorScale) + 1) · scale + 1`.
+    public var attentionTemperature: AttentionTemperature? = nil
+    /// Whether each head has a learned logit in its softmax's denominator (gpt-oss `sinks`, role `attnSinks`).
+    public var attentionSinks: Bool = false
+
+    /// Llama 4's `floor_scale` and `attn_scale`.
+    public struct AttentionTemperature: Sendable, Equatable {
+        public var floorScale: Float
+        public var scale: Float
+
+        public init(floorScale: Float, scale: Float) {
+            self.floorScale = floorScale
+            self.scale = scale
+        }
+    }
+
+    /// The RoPE `layer` applies, nil for a NoPE layer.
+    public func rope(layer: Int) -> Rope? {
+        if noRopeLayers.contains(layer) { return nil }
+        if slidingLayers.contains(layer), let slidingRope { return slidingRope }
+        return rope
+    }
 
     /// Width of the Q projection (`heads · headDim`).
     public var qWidth: Int { headCount * headDim }

@@ -1,3 +1,5 @@
+import CkptFormats
+
 /// What a tensor is for, independent of how a checkpoint names it.
 public enum TensorRole: String, Sendable, CaseIterable, Hashable {
     // Whole-model tensors.
@@ -9,8 +11,16 @@ public enum TensorRole: String, Sendable, CaseIterable, Hashable {
     case q, k, v, qkv, qBias, kBias, vBias, qkvBias, o, oBias, qNorm, qNormBias, kNorm, kNormBias
     // Feed-forward.
     case gate, up, gateUp, down, upBias, downBias
-    // Mixture of experts: router, and per-expert (HF) or stacked (GGUF) expert matrices.
-    case router, expertGate, expertUp, expertDown
+    // Mixture of experts (`ModelDescription.Experts`): router and its bias, DeepSeek V3's choice-only
+    // correction bias, per-expert (HF) or stacked expert matrices (GGUF; transformers' fused input-major
+    // `gateUp` for gpt-oss and Llama 4) with their biases, and the shared expert.
+    case router, routerBias, expertScoreBias, expertGate, expertUp, expertDown, expertGateUp
+    case expertGateBias, expertUpBias, expertDownBias, expertGateUpBias, sharedGate, sharedUp, sharedDown
+    // gpt-oss: one learned logit per head in each attention softmax's denominator.
+    case attnSinks
+    // Multi-head latent attention (DeepSeek): q's factors and their norm, the latent projection with
+    // `k_pe` and its norm, the latent's expansion to per-head `[k_nope | v]` (GGUF: split into k_b, v_b).
+    case qA, qABias, qANorm, qB, kvA, kvABias, kvANorm, kvB, kB, vB
 
     /// Whether the role belongs to a layer (as opposed to the whole model).
     public var isPerLayer: Bool {
@@ -43,6 +53,27 @@ public struct TensorNameScheme: Sendable, Equatable {
         if let expert { name = name.replacingOccurrences(of: "{E}", with: String(expert)) }
         if let head { name = name.replacingOccurrences(of: "{H}", with: String(head)) }
         return name
+    }
+
+    /// The scheme of a multimodal checkpoint (Gemma 3 4B and up, Llama 4, Mistral 3) that keeps this
+    /// language model under a prefix beside its vision tower: transformers 5 writes `model.language_model.`
+    /// for `model.` (the head stays `lm_head.`), older versions `language_model.model.` and
+    /// `language_model.lm_head.`. Returns the scheme whose final norm `checkpoint` has, or this one.
+    public func locatingLanguageModel(in checkpoint: Checkpoint) -> TensorNameScheme {
+        let probe = TensorRole.outputNorm
+        guard let own = name(probe), checkpoint.tensor(named: own) == nil else { return self }
+        for (model, head) in [("model.language_model.", "lm_head."), ("language_model.model.", "language_model.lm_head.")] {
+            var moved = self
+            func relocate(_ template: String) -> String {
+                if template.hasPrefix("model.") { return model + template.dropFirst("model.".count) }
+                if template.hasPrefix("lm_head.") { return head + template.dropFirst("lm_head.".count) }
+                return template
+            }
+            moved.global = global.mapValues(relocate)
+            moved.layerPrefix = relocate(layerPrefix)
+            if moved.name(probe).flatMap(checkpoint.tensor(named:)) != nil { return moved }
+        }
+        return self
     }
 
     /// Returns a copy with some per-layer templates replaced (nil removes the role).

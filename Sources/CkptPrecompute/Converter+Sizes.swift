@@ -83,8 +83,7 @@ public struct ConversionSizer {
     /// The table types `--table-dtype` accepts for this input: f32, f16 and bf16, and for GGUF q8_0
     /// when a table row is whole 32-value blocks.
     public var tableTypeChoices: [ConversionOptions.TableType] {
-        let m = description
-        let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        let width = TableSegment.layout(for: description).rowWidth
         let q8 = source.format == .gguf && GGMLType.q8_0.byteCount(elements: width) != nil
         return [.f32, .f16, .bf16] + (q8 ? [.q8_0] : [])
     }
@@ -112,7 +111,7 @@ public struct ConversionSizer {
         let tableType = storage.tensorType(in: source.format)!
         let auto = try? ConversionOptions.TableType.auto.storage(format: source.format, embedding: embedding.type, path: input)
         let m = description
-        let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        let width = TableSegment.layout(for: m).rowWidth
         guard let tableBytes = tableType.byteCount(elements: m.vocabSize * width), let rowBytes = tableType.byteCount(elements: width)
         else {
             throw FormatError(file: input, "table rows of \(width) values are not whole \(tableType.name) blocks")
@@ -150,6 +149,12 @@ public struct ConversionSizer {
 }
 
 extension Converter {
+    /// The bytes of the source tensors the output carries over unchanged (the copy phase's total).
+    public var passedThroughBytes: Int {
+        let removed = options.keepOriginal ? [] : Set(model.firstLayerTableTensors)
+        return source.tensors.reduce(0) { $0 + (removed.contains($1.name) ? 0 : $1.byteCount) }
+    }
+
     /// The sizes of this conversion (`--dry-run`), as `ckpt plan` computes them.
     public var sizer: ConversionSizer {
         ConversionSizer(input: input, keepOriginal: options.keepOriginal, source: source, model: model)

@@ -41,7 +41,7 @@ public struct Converter {
         let type = try options.tableType.storage(format: source.format, embedding: embeddingType(), path: output)
             .tensorType(in: source.format)!
         let m = description
-        let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        let width = TableSegment.layout(for: m).rowWidth
         guard type.byteCount(elements: m.vocabSize * width) != nil, type.byteCount(elements: width) != nil else {
             throw FormatError(file: output, "table rows of \(width) values are not whole \(type.name) blocks")
         }
@@ -67,13 +67,13 @@ public struct Converter {
         let m = model.description
         return PrecomputedTable(
             block: m.block == .serial ? .serial : .parallel, rows: m.vocabSize,
-            segments: TableSegment.layout(parallel: m.block != .serial, hidden: m.hiddenSize, query: m.qWidth, keyValue: m.kvWidth),
+            segments: TableSegment.layout(for: m),
             removedTensors: options.keepOriginal ? [] : model.firstLayerTableTensors,
             outputBiasFolded: m.block != .serial && model.tensor(.oBias) != nil, storage: storage,
             compression: compression.map {
                 PrecomputedTable.Compression(frameRows: $0.frameRows, shufflePlanes: $0.shufflePlanes, level: Int($0.level))
             }, sourceFingerprint: fingerprint, toolVersion: toolVersion, options: options.recorded,
-            rope: m.rope)
+            rope: m.rope(layer: 0) ?? ModelDescription.Rope(style: m.rope.style, dimensions: 0, theta: m.rope.theta))
     }
 
     /// The source's fingerprint (`Checkpoint.sourceFingerprint`), recorded in the output.
@@ -86,7 +86,7 @@ public struct Converter {
         let storage = try options.tableType.storage(format: source.format, embedding: embedding.type, path: output)
         let tableType = storage.tensorType(in: source.format)!
         let m = description
-        let width = m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        let width = TableSegment.layout(for: m).rowWidth
         let tableBytes = tableType.byteCount(elements: m.vocabSize * width)!
         let timer = TableTimer()
         let table = FirstLayerTable(

@@ -10,19 +10,23 @@ public struct FirstLayerPlan: Sendable {
     public let description: ModelDescription
     /// Whether the analysis treats the model as if its blocks were parallel (the paper's hypothetical Mixtral).
     public let assumeParallel: Bool
-    /// `d + q width + 2·kv width`: one table row (`2(d+e)` when the Q width is d).
+    /// `d + q width + 2·kv width`: one table row (`2(d+e)` when the Q width is d); with multi-head latent
+    /// attention `d + q width + kv_lora_rank + qk_rope_head_dim` (docs/formats.md, "Table layouts").
     public let tableWidth: Int
-    /// Q and output-projection weights of one layer (`2·d·qWidth`).
+    /// Q and output-projection weights of one layer (`2·d·qWidth`; MLA: q's factors or projection, and the
+    /// output projection from `heads·v_head_dim`).
     public let queryAndOutputWeightsPerLayer: Int
-    /// K and V weights of one layer (`2·d·e`).
+    /// K and V weights of one layer (`2·d·e`; MLA: `kv_a_proj_with_mqa` and `kv_b_proj`).
     public let keyValueWeightsPerLayer: Int
-    /// FFN matrices of one layer, all experts (router excluded).
+    /// FFN matrices of layer 0, all experts and a shared one (router excluded); models whose first layers
+    /// are dense (DeepSeek) count each layer's own in `modelWeights`.
     public let feedForwardWeightsPerLayer: Int
     /// Router weights of one layer (`experts·d`), not counted in the paper's figures.
     public let routerWeightsPerLayer: Int
     /// Input embedding plus output head (one matrix when they are tied).
     public let embeddingWeights: Int
-    /// `W`: layer-0 Q, K, V, and for parallel blocks the FFN.
+    /// `W`: layer-0 Q, K, V, and for parallel blocks the FFN (MLA: q's factors or projection and
+    /// `kv_a_proj_with_mqa`; `kv_b_proj` stays).
     public let eliminatedWeights: Int
     /// `(table width − d) · vocab`.
     public let embeddingIncrease: Int
@@ -37,24 +41,19 @@ public struct FirstLayerPlan: Sendable {
         self.description = m
         self.assumeParallel = assumeParallel
         let parallel = assumeParallel || m.block != .serial
-        tableWidth = d + m.qWidth + 2 * m.kvWidth
-        queryAndOutputWeightsPerLayer = 2 * d * m.qWidth
-        keyValueWeightsPerLayer = 2 * d * m.kvWidth
-        let matrices: Int
-        switch m.feedForward {
-        case .gated: matrices = 3
-        case .plain: matrices = 2
-        }
-        feedForwardWeightsPerLayer = matrices * d * m.feedForwardSize * (m.experts?.count ?? 1)
+        tableWidth = TableSegment.layout(for: m).rowWidth
+        let attention = AttentionWeightCounts(m)
+        queryAndOutputWeightsPerLayer = attention.query + attention.output
+        keyValueWeightsPerLayer = attention.keyValue
+        feedForwardWeightsPerLayer = m.feedForwardWeights(layer: 0)
         routerWeightsPerLayer = (m.experts?.count ?? 0) * d
         embeddingWeights = m.vocabSize * d * (m.tiedHead ? 1 : 2)
-        let qkv = d * m.qWidth + 2 * d * m.kvWidth
-        eliminatedWeights = qkv + (parallel ? feedForwardWeightsPerLayer : 0)
+        eliminatedWeights = attention.tokenLocal + (parallel ? feedForwardWeightsPerLayer : 0)
         embeddingIncrease = (tableWidth - d) * m.vocabSize
         tiedHeadCopy = m.tiedHead ? m.vocabSize * d : 0
         modelWeights =
-            embeddingWeights
-            + m.layerCount * (queryAndOutputWeightsPerLayer + keyValueWeightsPerLayer + feedForwardWeightsPerLayer)
+            embeddingWeights + m.layerCount * (queryAndOutputWeightsPerLayer + keyValueWeightsPerLayer)
+            + (0..<m.layerCount).reduce(0) { $0 + m.feedForwardWeights(layer: $1) }
     }
 
     /// First-layer weights and activations read for a batch of `b` tokens without the table: `B·d + W`.

@@ -15,23 +15,21 @@ struct FirstLayerTable {
     let chunkRows: Int
 
     var description: ModelDescription { engine.model.description }
-    /// What a row holds: layout version 1 for the model's block.
-    var segments: [TableSegment] {
-        let m = description
-        return TableSegment.layout(parallel: m.block != .serial, hidden: m.hiddenSize, query: m.qWidth, keyValue: m.kvWidth)
-    }
-    var width: Int { segments.reduce(0) { $0 + $1.width } }
+    /// What a row holds: the layout for the model (`TableSegment.layout(for:)`).
+    var segments: [TableSegment] { TableSegment.layout(for: description) }
+    var width: Int { segments.rowWidth }
 
     /// The f32 rows for `tokens`, row-major `(tokens.count, width)`.
     func rows(_ tokens: Range<Int>) throws(ModelError) -> [Float] {
         try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens))).tableRows(count: tokens.count, segments: segments)
     }
 
-    /// Multiply-adds ×2 of one table: the Q/K/V projections, and for parallel blocks the FFN (and router).
+    /// Multiply-adds ×2 of one table: the Q/K/V projections (MLA: q's and the latent's), and for parallel
+    /// blocks the FFN (and router).
     var flops: Double {
         let m = description
         let d = Double(m.hiddenSize)
-        var perRow = 2 * d * Double(m.qWidth + 2 * m.kvWidth)
+        var perRow = 2 * Double(AttentionWeightCounts(m).tokenLocal)
         if m.block != .serial {
             let ff = Double(m.feedForwardSize)
             let matrices: Double

@@ -9,7 +9,7 @@ import Testing
 /// One fixture checkpoint and the transformers logits it must reproduce.
 struct FixtureCase: CustomStringConvertible, Sendable {
     var variant: String
-    /// "hf-f32", "hf-bf16" or "model.gguf".
+    /// "hf-f32", "hf-bf16", "model.gguf" or "hf-f32-legacy".
     var file: String
     var description: String { "\(variant)/\(file)" }
     var logitsFile: String { file == "hf-bf16" ? "logits-bf16.npy" : "logits.npy" }
@@ -42,6 +42,8 @@ enum TinyModels {
         (manifest["variants"]?.object ?? JSONObject()).flatMap { name, entry -> [FixtureCase] in
             var files = ["hf-f32", "hf-bf16"]
             if entry.object?["gguf"]?.object != nil { files.append("model.gguf") }
+            // The same weights with a config.json in the pre-transformers-5 published spelling.
+            if entry.object?["legacy_config"]?.bool == true { files.append("hf-f32-legacy") }
             return files.map { FixtureCase(variant: name, file: $0) }
         }
     }

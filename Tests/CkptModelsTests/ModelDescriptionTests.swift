@@ -55,12 +55,15 @@ import Testing
     @Test(arguments: [
         (#"{"model_type":"gpt2","n_embd":64}"#, "learned absolute position embeddings before layer 0"),
         (#"{"model_type":"opt"}"#, "cannot be precomputed"),
-        (#"{"model_type":"bloom"}"#, "unsupported architecture bloom"),
+        (#"{"model_type":"bloom"}"#, "architecture bloom (BLOOM) positions tokens with ALiBi biases"),
+        (#"{"model_type":"qwen3_next"}"#, "recurrent or linear-attention layer 0"),
+        (#"{"model_type":"t5"}"#, "architecture t5 (T5) is an encoder-decoder model"),
+        (#"{"model_type":"mamba_ssm"}"#, "unsupported architecture mamba_ssm (supported: llama"),
         (#"{"hidden_size":64}"#, "config.json has no model_type"),
         (#"{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":5,"vocab_size":100}"#, "not divisible"),
         (
-            #"{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"rope_scaling":{"rope_type":"yarn","factor":4}}"#,
-            "rope scaling type \"yarn\" is not supported"
+            #"{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"rope_scaling":{"rope_type":"ntk-by-parts","factor":4}}"#,
+            "rope scaling type \"ntk-by-parts\" is not supported (linear, llama3, yarn, longrope, dynamic are)"
         ),
         (
             #"{"model_type":"llama","hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,"hidden_act":"relu2"}"#,
@@ -159,8 +162,12 @@ import Testing
         #expect(throws: ModelError(file: "m.gguf", "missing required setting llama.block_count")) {
             try describe([base[0], base[2]])
         }
-        #expect(throws: ModelError(file: "m.gguf", "rope scaling type \"yarn\" is not supported (only linear)")) {
-            try describe(base + [GGUFKeyValue("llama.rope.scaling.type", .string("yarn"))])
+        #expect(throws: ModelError(file: "m.gguf", "rope scaling type \"ntk\" is not supported (none, linear, yarn are)")) {
+            try describe(base + [GGUFKeyValue("llama.rope.scaling.type", .string("ntk"))])
+        }
+        #expect(throws: ModelError(file: "m.gguf", "missing required setting llama.rope.scaling.original_context_length")) {
+            try describe(
+                base + [GGUFKeyValue("llama.rope.scaling.type", .string("yarn")), GGUFKeyValue("llama.rope.scaling.factor", .float32(4))])
         }
     }
 }

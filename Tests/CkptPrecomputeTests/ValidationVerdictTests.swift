@@ -195,8 +195,7 @@ import Testing
     }
 
     func tableWidth(_ source: String) throws -> Int {
-        let m = try Model(Checkpoint.open(Samples.url("tiny/\(source)").path)).description
-        return m.hiddenSize + m.qWidth + 2 * m.kvWidth
+        TableSegment.layout(for: try Model(Checkpoint.open(Samples.url("tiny/\(source)").path)).description).rowWidth
     }
 
     // MARK: - Provenance

@@ -10,7 +10,9 @@ struct Llama: Architecture {
         guard description.family == "mixtral" else { return }
         let experts = try require(config.int("num_local_experts", in: 1...1024), "num_local_experts", config.file)
         let used = try require(config.int("num_experts_per_tok", in: 1...experts), "num_experts_per_tok", config.file)
-        description.experts = ModelDescription.Experts(count: experts, used: used)
+        description.experts = ModelDescription.Experts(
+            count: experts, used: used, feedForwardSize: description.feedForwardSize, routing: .softmax(renormalize: true),
+            storage: .perExpert, layers: Set(0..<description.layerCount))
     }
 
     func refine(_ description: inout ModelDescription, gguf: GGUFContents) throws(ModelError) {
@@ -19,7 +21,9 @@ struct Llama: Architecture {
         description.family = "mixtral"
         let used = try require(
             gguf.metadata.int(".expert_used_count", in: 1...gguf.expertCount), "llama.expert_used_count", gguf.metadata.file)
-        description.experts = ModelDescription.Experts(count: gguf.expertCount, used: used)
+        description.experts = ModelDescription.Experts(
+            count: gguf.expertCount, used: used, feedForwardSize: description.feedForwardSize,
+            routing: .softmax(renormalize: true), storage: .stacked, layers: Set(0..<description.layerCount))
     }
 
     func huggingFaceNames(for description: ModelDescription) -> TensorNameScheme {

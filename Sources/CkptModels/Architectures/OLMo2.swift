@@ -10,6 +10,9 @@ struct OLMo2: Architecture {
 
     func refine(_ description: inout ModelDescription, gguf: GGUFContents) throws(ModelError) {
         Self.postNorms(&description)
+        if let window = try gguf.metadata.int(".attention.sliding_window", in: 0...Int(Int32.max)), window > 0 {
+            try OLMo3().refine(&description, gguf: gguf, window: window)
+        }
     }
 
     func huggingFaceNames(for description: ModelDescription) -> TensorNameScheme {

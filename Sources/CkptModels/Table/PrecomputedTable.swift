@@ -3,7 +3,8 @@ import CkptJSON
 
 /// How a converted checkpoint stores its first layer (FORMAT.md): one table of `vocab` rows, each
 /// `[residual | q | k | v]`, where residual is the scaled embedding row (serial blocks) or
-/// `x + FFN(norm(x)) + b_o` (parallel blocks), and q, k are pre-RoPE.
+/// `x + FFN(norm(x)) + b_o` (parallel blocks), and q, k are pre-RoPE; for multi-head latent attention
+/// `[x | q | c_kv | k_pe]` (docs/formats.md, "Table layouts").
 public struct PrecomputedTable: Sendable, Equatable {
     /// Format version of the converted layout.
     public static let formatVersion = 1
@@ -35,7 +36,7 @@ public struct PrecomputedTable: Sendable, Equatable {
     public enum Block: String, Sendable { case serial, parallel }
 
     public var block: Block
-    /// What a row holds, in order (layout version 1: `x` or `x+ffn`, `q`, `k`, `v`).
+    /// What a row holds, in order (`x` or `x+ffn`, `q`, `k`, `v`; MLA: `x`, `q`, `c_kv`, `k_pe`).
     public var segments: [TableSegment]
     /// Rows in the table: one per vocabulary entry (nil in files that predate the field).
     public var rows: Int?
@@ -57,7 +58,7 @@ public struct PrecomputedTable: Sendable, Equatable {
     public var ropeDimensions: Int
     public var ropeTheta: Double
 
-    public var rowWidth: Int { segments.reduce(0) { $0 + $1.width } }
+    public var rowWidth: Int { segments.rowWidth }
 
     /// The recorded `compression` field: "none" or "zstd".
     public var compressionName: String { compression == nil ? "none" : "zstd" }
@@ -195,8 +196,8 @@ public struct PrecomputedTable: Sendable, Equatable {
         return table
     }
 
-    /// The recorded segments: names this ckpt knows, positive widths, and the one layout it runs — the
-    /// residual kind of `block`, then q, k and v (layout version 1).
+    /// The recorded segments: names this ckpt knows, positive widths, and a layout it runs — the
+    /// residual kind of `block`, then q, k and v; or, for serial blocks, MLA's x, q, c_kv and k_pe.
     static func readSegments(
         _ reader: ConfigReader, key: (String) -> String, block: Block, file: String
     ) throws(ModelError) -> [TableSegment] {
@@ -212,12 +213,12 @@ public struct PrecomputedTable: Sendable, Equatable {
             }
             segments.append(TableSegment(kind, width: width))
         }
-        let expected: [TableSegment.Kind] = [block == .serial ? .residual : .residualWithFeedForward, .q, .k, .v]
-        guard segments.map(\.kind) == expected else {
+        let known = TableSegment.knownLayouts(block: block)
+        guard known.contains(segments.map(\.kind)) else {
             throw ModelError(
                 file: file,
                 "table segments \(names) are not the layout this ckpt runs for \(block.rawValue) blocks: "
-                    + expected.map(\.rawValue).joined(separator: ", "))
+                    + known.map { $0.map(\.rawValue).joined(separator: ", ") }.joined(separator: "; or "))
         }
         return segments
     }
