@@ -1,5 +1,6 @@
 import ArgumentParser
 import CkptPrecompute
+import CkptStorage
 import Dispatch
 import Foundation
 
@@ -75,13 +76,40 @@ struct Convert: ParsableCommand {
             try ConvertDryRunReport(converter, sizes: converter.sizer.sizes(tableDtype)).print(json: json)
             return
         }
-        let showProgress = isatty(2) != 0 && !json
-        let summary = try converter.run { done, total in
-            if showProgress { FileHandle.standardError.write(Data("\rtable: \(done)/\(total) rows".utf8)) }
-        }
-        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        let rows = ConvertProgress(copyTotal: converter.passedThroughBytes)
+        let line = ProgressLine(quiet: json) { rows.text }
+        let summary = try converter.run { done, total in rows.update(done: done, total: total) }
+        line?.finish()
         try ConvertReport(summary).print(json: json)
     }
 }
 
 extension ConversionOptions.TableType: ExpressibleByArgument {}
+
+/// `convert`'s two concurrent phases: table rows computed, and source bytes copied into the output.
+private final class ConvertProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = Date()
+    private let copyStart = CopyProgress.bytes
+    private let copyTotal: Int
+    private var rows = (done: 0, total: 0)
+    /// Each phase's seconds, frozen when it completes so its rate stays its own.
+    private var tableSeconds: Double?
+    private var copySeconds: Double?
+
+    init(copyTotal: Int) { self.copyTotal = copyTotal }
+
+    func update(done: Int, total: Int) { lock.withLock { rows = (done, total) } }
+
+    var text: String {
+        lock.withLock {
+            let now = Date().timeIntervalSince(start)
+            let copied = min(copyTotal, CopyProgress.bytes - copyStart)
+            if rows.total > 0, rows.done == rows.total, tableSeconds == nil { tableSeconds = now }
+            if copied == copyTotal, copySeconds == nil { copySeconds = now }
+            return "convert: "
+                + PhaseProgress(name: "table", done: rows.done, total: rows.total, unit: "rows", seconds: tableSeconds ?? now).text
+                + " | " + PhaseProgress(name: "copy", done: copied, total: copyTotal, unit: "bytes", seconds: copySeconds ?? now).text
+        }
+    }
+}

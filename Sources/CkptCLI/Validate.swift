@@ -62,9 +62,40 @@ struct Validate: ParsableCommand {
         options.minSameTop = minSameTop.map { $0 / 100 }
         options.fullAudit = fullAudit
         let start = Date()
-        let report = try Validator(original: original, converted: converted, anySource: anySource).run(options: options)
+        let status = ValidateProgress()
+        let line = ProgressLine(quiet: json) { status.text }
+        let report = try Validator(original: original, converted: converted, anySource: anySource).run(options: options) {
+            status.update($0, done: $1, total: $2)
+        }
+        line?.finish()
         let seconds = Date().timeIntervalSince(start)
         try ValidateReport(report, seconds: seconds).print(json: json)
         if !report.passed { throw ExitCode(1) }
+    }
+}
+
+/// `validate`'s current phase and how far it is.
+private final class ValidateProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var phase: (phase: Validator.Phase, start: Date, done: Int, total: Int)?
+
+    func update(_ current: Validator.Phase, done: Int, total: Int) {
+        lock.withLock {
+            if phase?.phase != current { phase = (current, Date(), 0, 0) }
+            phase?.done = done
+            phase?.total = total
+        }
+    }
+
+    var text: String {
+        lock.withLock {
+            guard let phase else { return "validate: opening" }
+            let unit = ["structure": "bytes", "audit": "rows", "logits": "layers"][phase.phase.rawValue] ?? ""
+            let name = phase.phase == .structure ? "structure check" : phase.phase == .audit ? "table audit" : "logits"
+            return "validate: "
+                + PhaseProgress(
+                    name: name, done: phase.done, total: phase.total, unit: unit, seconds: Date().timeIntervalSince(phase.start)
+                ).text
+        }
     }
 }

@@ -52,9 +52,11 @@ public final class Checkpoint: @unchecked Sendable {
         tensorIndex = index
     }
 
-    /// Opens `path`: a `.gguf` file (split files are found from any shard's name), a `.safetensors` file
-    /// (with `config.json` beside it when present), or a Hugging Face directory.
-    public static func open(_ path: String) throws(FormatError) -> Checkpoint {
+    /// Opens `argument`: a `.gguf` file (split files are found from any shard's name), a `.safetensors`
+    /// file (with `config.json` beside it when present), a Hugging Face directory, or a model in the local
+    /// Hugging Face cache (`hf:ORG/NAME[@REV]` or its `models--ORG--NAME` directory).
+    public static func open(_ argument: String) throws(FormatError) -> Checkpoint {
+        let path = try HuggingFaceCache.resolve(argument)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw FormatError(file: path, "no such file or directory")

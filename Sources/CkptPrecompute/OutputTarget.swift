@@ -31,7 +31,7 @@ struct OutputTarget {
         container = source.format == .gguf ? .ggufFile : .directory
         self.output = output
         paths = source.format == .gguf ? Checkpoint.ggufOutputPaths(output, count: source.files.count) : [output]
-        inputs = [input] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? [])
+        inputs = [source.path] + source.files.map(\.path) + (source.configPath.map { [$0] } ?? [])
         self.overwrite = overwrite
     }
 

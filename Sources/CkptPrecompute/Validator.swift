@@ -182,23 +182,26 @@ public struct Validator {
         0.05 * roundingEffect + 1e-4 * max(1, logitScale)
     }
 
-    public func run(options: Options) throws -> Report {
+    /// `validate`'s phases, in order, for progress: bytes compared, table rows audited, layers run.
+    public enum Phase: String, Sendable {
+        case structure, audit, logits
+    }
+
+    /// Validates; `progress(phase, done, total)` follows each phase (bytes, rows, layers).
+    public func run(options: Options, progress: ((Phase, Int, Int) -> Void)? = nil) throws -> Report {
         var clock = Date()
         func lap() -> Double {
             defer { clock = Date() }
             return Date().timeIntervalSince(clock)
         }
-        let (identical, replaced, problems) = try checkStructure()
+        let (identical, replaced, problems) = try checkStructure { progress?(.structure, $0, $1) }
         let structureSeconds = lap()
         let sequences = options.tokens.map { [$0] } ?? randomSequences(options)
-        let audit = try auditTable(options: options, alsoTokens: Set(sequences.joined()))
+        let audit = try auditTable(options: options, alsoTokens: Set(sequences.joined())) { progress?(.audit, $0, $1) }
         let auditSeconds = lap()
-        let base = Engine(model: original)
-        let baseLogits = try base.logits(sequences: sequences)
-        let candidateLogits = try Engine(model: converted).logits(sequences: sequences)
-        let referenceLogits =
-            table.storage == .f32
-            ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding())
+        let (baseLogits, candidateLogits, referenceLogits) = try logits(sequences, together: problems.isEmpty) {
+            progress?(.logits, $0, $1)
+        }
         var statistics = DivergenceStatistics()
         var consistency = DivergenceStatistics()
         var roundingEffect = 0.0
@@ -224,6 +227,32 @@ public struct Validator {
             consistencyLimit: Self.consistencyLimit(roundingEffect: roundingEffect, logitScale: logitScale),
             sequences: sequences, maxKLD: options.maxKLD, minSameTop: options.minSameTop, storage: table.storage,
             phaseSeconds: (structureSeconds, auditSeconds, logitsSeconds))
+    }
+
+    /// The original's logits, the converted model's, and the original's with layer 0 stored as the
+    /// table stores it (the original's own when the table is f32). When the structure check found the
+    /// two files' other tensors identical, the three run `together` through the original's layers, each
+    /// layer decoded once (`Engine.logits(groups:)`, the same arithmetic as three separate runs); else
+    /// each model runs on its own weights.
+    func logits(_ sequences: [[Int]], together: Bool, progress: @escaping (Int, Int) -> Void) throws -> (
+        base: [[Float]], candidate: [[Float]], reference: [[Float]]
+    ) {
+        let base = Engine(model: original)
+        let f32 = table.storage == .f32
+        guard together else {
+            let baseLogits = try base.logits(sequences: sequences)
+            return (
+                baseLogits, try Engine(model: converted).logits(sequences: sequences),
+                f32 ? baseLogits : try base.logits(sequences: sequences, storeLayerZero: rounding())
+            )
+        }
+        var groups = [
+            sequences.map { Engine.Run(tokens: $0, layerZero: .computed) },
+            sequences.map { Engine.Run(tokens: $0, layerZero: .table(converted)) },
+        ]
+        if !f32 { groups.append(sequences.map { Engine.Run(tokens: $0, layerZero: .stored(rounding())) }) }
+        let logits = try base.logits(groups: groups, progress: progress)
+        return (logits[0], logits[1], f32 ? logits[0] : logits[2])
     }
 
     /// What storing layer 0's rows in the converted table's storage does to them: encoded as the
@@ -260,7 +289,8 @@ public struct Validator {
 
     /// Every original tensor outside the replaced set is present and byte-identical; the converted
     /// file adds only the table (and a tied head's own copy).
-    func checkStructure() throws -> (Int, Int, [String]) {
+    /// `progress(bytes, total)` follows the bytes compared.
+    func checkStructure(progress: (Int, Int) -> Void = { _, _ in }) throws -> (Int, Int, [String]) {
         var problems: [String] = []
         let expectedRemoved = Set(original.firstLayerTableTensors)
         let recorded = Set(table.removedTensors)
@@ -271,7 +301,14 @@ public struct Validator {
                     + "\(recorded.symmetricDifference(expectedRemoved).sorted().joined(separator: ", "))")
         }
         var identical = 0
-        for tensor in original.checkpoint.tensors where keepsOriginal || !expectedRemoved.contains(tensor.name) {
+        let compared = original.checkpoint.tensors.filter { keepsOriginal || !expectedRemoved.contains($0.name) }
+        let total = compared.reduce(0) { $0 + $1.byteCount }
+        var done = 0
+        for tensor in compared {
+            defer {
+                done += tensor.byteCount
+                progress(done, total)
+            }
             guard let copy = converted.checkpoint.tensor(named: tensor.name) else {
                 problems.append("missing \(tensor.name)")
                 continue
@@ -308,7 +345,10 @@ public struct Validator {
 
     /// Recomputes rows in f64 and compares them with the stored table: the first and last rows,
     /// `auditRows` seeded ones and `alsoTokens` (the sequences' tokens), or every row.
-    func auditTable(options: Options, alsoTokens: Set<Int>) throws -> (rows: Int, ratio: Double, token: Int, error: Double) {
+    /// `progress(rows, total)` follows the rows audited.
+    func auditTable(options: Options, alsoTokens: Set<Int>, progress: (Int, Int) -> Void = { _, _ in }) throws -> (
+        rows: Int, ratio: Double, token: Int, error: Double
+    ) {
         let vocab = original.description.vocabSize
         var tokens: [Int]
         if options.fullAudit || vocab <= options.auditRows + 2 {
@@ -322,7 +362,8 @@ public struct Validator {
         let reference = Engine(model: original, cachedLayers: [0])
         let stored = try TableRowReader(model: converted)
         var worst = (ratio: 0.0, token: 0, error: 0.0)
-        for token in tokens {
+        for (index, token) in tokens.enumerated() {
+            defer { progress(index + 1, tokens.count) }
             let expected = try reference.tableRowReference(token: token)
             let row = try stored.row(token)
             for start in stride(from: 0, to: row.count, by: 32) {

@@ -131,7 +131,7 @@ public enum DirectCopy {
                 let (bytes, mapped) = try read(at: offset, count: length, into: buffer)
                 let written = try write(bytes, count: length, at: destinationOffset + start)
                 if mapped { source.release(offset: offset, count: length) }
-                if !written { lock.withLock { refused = true } }
+                if written { CopyProgress.add(length) } else { lock.withLock { refused = true } }
             }
         }
 

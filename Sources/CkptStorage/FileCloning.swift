@@ -23,12 +23,14 @@ public enum FileCloning {
             guard link(source.path, destination) == 0 else {
                 throw FormatError(file: destination, "cannot hard-link \(source.path): \(MappedFile.errnoText())")
             }
+            CopyProgress.add(source.size)
             return .hardLink
         }
         let output = try OutputFile(path: destination)
         // FICLONE = _IOW(0x94, 9, int): share the source's extents when the file system can.
         if ioctl(output.descriptorForCloning, UInt(0x4004_9409), source.descriptor) == 0 {
             try output.commitCloned(size: source.size)
+            CopyProgress.add(source.size)
             return .reflink
         }
         try output.copyDirect(from: source, offset: 0, count: source.size)

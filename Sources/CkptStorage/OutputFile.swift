@@ -90,6 +90,7 @@ public final class OutputFile {
                 if n > 0 {
                     remaining -= n
                     sourceOffset += n
+                    CopyProgress.add(n)
                     continue
                 }
                 if n < 0, errno == EINTR { continue }
@@ -100,12 +101,14 @@ public final class OutputFile {
             let n = sendfile(descriptor, file.descriptor, &sourceOffset, min(remaining, 1 << 30))
             if n > 0 {
                 remaining -= n
+                CopyProgress.add(n)
                 continue
             }
             if n < 0, errno == EINTR { continue }
             if n < 0, errno == ENOSPC { throw FormatError(file: path, "cannot write: disk full") }
             // Not supported here (or the source shrank): copy what is left through the mapping.
             try writeAll(UnsafeRawBufferPointer(rebasing: source[(count - remaining)...]))
+            CopyProgress.add(remaining)
             remaining = 0
         }
         position += count
