@@ -19,6 +19,8 @@ let package = Package(
             name: "CCkptBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .target(name: "CCkptSystem"),
+        // Only the executable links it: its load-time constructor routes signals before Swift starts.
+        .target(name: "CCkptStartup", dependencies: ["CCkptSystem"]),
         .target(name: "CkptJSON"),
         .target(name: "CkptStorage", dependencies: ["CCkptSystem"]),
         .target(name: "CkptFormats", dependencies: ["CCkptSystem", "CkptJSON", "CkptStorage"]),
@@ -37,7 +39,7 @@ let package = Package(
                 "CCkptSystem", "CkptEngine", "CkptFormats", "CkptJSON", "CkptModels", "CkptPrecompute", "CkptStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "ckpt", dependencies: ["CkptCLI"]),
+        .executableTarget(name: "ckpt", dependencies: ["CCkptStartup", "CkptCLI"]),
         .target(name: "CkptTestSupport", dependencies: ["CkptFormats"], path: "Tests/CkptTestSupport"),
         .testTarget(name: "CkptFormatsTests", dependencies: ["CkptFormats", "CkptJSON", "CkptStorage", "CkptTestSupport"]),
         .testTarget(name: "CkptModelsTests", dependencies: ["CkptFormats", "CkptJSON", "CkptModels", "CkptStorage", "CkptTestSupport"]),

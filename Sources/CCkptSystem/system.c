@@ -1,8 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,37 +36,6 @@ void cckpt_keep_freed_memory(void) {
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
-}
-
-static int interrupt_pipe_write_end = -1;
-
-static void write_signal_to_pipe(int signal_number) {
-    int saved = errno;
-    unsigned char byte = (unsigned char)signal_number;
-    ssize_t ignored = write(interrupt_pipe_write_end, &byte, 1);
-    (void)ignored;
-    errno = saved;
-}
-
-int cckpt_route_interrupts_to_pipe(void) {
-    int ends[2];
-    if (pipe(ends) != 0) return -1;
-    fcntl(ends[0], F_SETFD, FD_CLOEXEC);
-    fcntl(ends[1], F_SETFD, FD_CLOEXEC);
-    interrupt_pipe_write_end = ends[1];
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = write_signal_to_pipe;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    if (sigaction(SIGINT, &action, NULL) != 0 || sigaction(SIGTERM, &action, NULL) != 0) return -1;
-    // A parent may hand them down blocked (the mask survives exec); threads started later inherit this.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_UNBLOCK, &signals, NULL);
-    return ends[0];
 }
 
 int cckpt_exchange_paths(const char *first, const char *second) {

@@ -1,5 +1,6 @@
 import CkptFormats
 import CkptJSON
+import CkptPrecompute
 
 /// What `ckpt inspect` reports about a checkpoint (the shape is documented in the README, "JSON
 /// output"): format, files, architecture, hyperparameters, tensors and metadata, long arrays summarized.
@@ -35,12 +36,15 @@ public struct CheckpointSummary: Sendable, Encodable {
     public var metadata: SummaryEntries
     /// Accepted oddities: trailing bytes, a missing final pad, unordered offsets.
     public var warnings: [String]
+    /// What a conversion of this checkpoint records as its `source_fingerprint` (FORMAT.md, "Metadata").
+    public var sourceFingerprint: String
 
     enum CodingKeys: String, CodingKey {
         case path, format, files, architecture, hyperparameters
         case tensorCount = "tensor_count"
         case tensorBytes = "tensor_bytes"
         case tensors, metadata, warnings
+        case sourceFingerprint = "source_fingerprint"
     }
 
     public init(_ checkpoint: Checkpoint) {
@@ -56,6 +60,7 @@ public struct CheckpointSummary: Sendable, Encodable {
         }
         metadata = Self.metadata(checkpoint)
         warnings = checkpoint.warnings
+        sourceFingerprint = checkpoint.sourceFingerprint
     }
 
     /// GGUF: the `<arch>.*` keys; safetensors: the scalar entries of config.json (and `rope*` objects).

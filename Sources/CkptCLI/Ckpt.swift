@@ -17,7 +17,8 @@ public struct Ckpt: ParsableCommand {
     public init() {}
 
     /// Runs the command line; exit codes: 0 success, 1 validation failed, 2 bad input or usage, which
-    /// always prints exactly one line `ckpt: error: …` on stderr.
+    /// always prints exactly one line `ckpt: error: …` on stderr. Never returns: every way out is
+    /// `ProcessExit`'s `_exit`.
     public static func main() {
         cckpt_keep_freed_memory()
         Interrupts.install()
@@ -26,17 +27,18 @@ public struct Ckpt: ParsableCommand {
             try checkHelpTopic(arguments)
             var command = try parseAsRoot(arguments)
             try command.run()
+            ProcessExit.exit(0)
         } catch let error as FormatError {
             exitWithError("\(error)")
         } catch let error as ModelError {
             exitWithError("\(error)")
         } catch let error as ExitCode {
-            Foundation.exit(error.rawValue)
+            ProcessExit.exit(error.rawValue)
         } catch {
             if exitCode(for: error) == .success {
                 // --help, --version: the full text on stdout.
                 print(fullMessage(for: error))
-                Foundation.exit(0)
+                ProcessExit.exit(0)
             }
             exitWithError(UsageMessage.oneLine(message(for: error), arguments: arguments))
         }
@@ -52,8 +54,7 @@ public struct Ckpt: ParsableCommand {
     }
 
     static func exitWithError(_ problem: String) -> Never {
-        FileHandle.standardError.write(Data(("ckpt: error: " + problem + "\n").utf8))
-        Foundation.exit(2)
+        ProcessExit.exit(2, line: "ckpt: error: " + problem)
     }
 }
 

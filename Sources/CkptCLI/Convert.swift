@@ -24,7 +24,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Compress the table into zstd frames of whole rows: zstd[:LEVEL] (level -100 to 22, default 3).")
     var compress: String?
 
-    @Option(parsing: .unconditional, help: "Threads for the table (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for the table, 1 to 1024 (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Replace OUTPUT if it exists.")
@@ -39,6 +39,9 @@ struct Convert: ParsableCommand {
     )
     var link = false
 
+    @Flag(help: "Convert even when layer 0's tensors or the table rows computed from them hold NaN or infinity.")
+    var allowNonfinite = false
+
     @Flag(help: "Check everything and report what would be written, without writing.")
     var dryRun = false
 
@@ -48,6 +51,7 @@ struct Convert: ParsableCommand {
     func validate() throws {
         guard precomputeFirstLayer else { throw ValidationError("--precompute-first-layer is required") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        try OptionLimits.checkThreads(threads)
         _ = try compressionLevel()
     }
 
@@ -71,11 +75,14 @@ struct Convert: ParsableCommand {
         options.keepOriginal = keepOriginal
         options.hardLinkUnchangedShards = link
         options.compressionLevel = try compressionLevel()
+        options.allowNonFinite = allowNonfinite
         let converter = try Converter(input: input, output: output, options: options)
         if dryRun {
             try ConvertDryRunReport(converter, sizes: converter.sizer.sizes(tableDtype)).print(json: json)
             return
         }
+        let lock = try OutputLock(output: output)
+        defer { lock.release() }
         let rows = ConvertProgress(copyTotal: converter.passedThroughBytes)
         let line = ProgressLine(quiet: json) { rows.text }
         let summary = try converter.run { done, total in rows.update(done: done, total: total) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CkptPrecompute
+import CkptStorage
 import Foundation
 
 /// `ckpt decompress INPUT OUTPUT [--force] [--json]`.
@@ -23,6 +24,8 @@ struct Decompress: ParsableCommand {
         Interrupts.setSubject(output)
         let start = Date()
         let decompressor = try Decompressor(input: input, output: output, overwrite: force)
+        let lock = try OutputLock(output: output)
+        defer { lock.release() }
         let written = try decompressor.run()
         let seconds = Date().timeIntervalSince(start)
         try DecompressReport(

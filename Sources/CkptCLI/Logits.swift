@@ -13,28 +13,35 @@ struct Logits: ParsableCommand {
     @Argument(help: "A .gguf file, a .safetensors file with config.json, or a Hugging Face model directory.")
     var model: String
 
-    @Option(parsing: .unconditional, help: "Comma-separated token ids, e.g. 1,2,3.")
+    @Option(parsing: .unconditional, help: "Comma-separated token ids, e.g. 1,2,3 (at most 4096, and the model's context length).")
     var tokens: TokenList
 
     @Option(help: "Where to write the logits (.npy, v1.0, <f4, C order).")
     var out: String
 
-    @Flag(help: "Replace OUT if it exists.")
+    @Flag(help: "Replace OUT if it exists (a regular file only).")
     var force = false
 
     func validate() throws {
         try tokens.checkTokenIDs("--tokens")
+        try OptionLimits.checkLength(tokens.ids.count, "--tokens")
     }
 
     func run() throws {
         Interrupts.setSubject(out)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
-            guard !isDirectory.boolValue else { throw FormatError(file: out, "is a directory; --out names the .npy file to write") }
-            guard force else { throw FormatError(file: out, "already exists (use --force to replace it)") }
-        }
-        let engine = Engine(model: try Model(Checkpoint.open(model)))
+        try LogitsOutput.checkExisting(out, force: force)
+        let checkpoint = try Checkpoint.open(model)
+        try LogitsOutput.checkClear(out, of: checkpoint, model: model)
+        try OptionLimits.checkContext(tokens.ids.count, "--tokens", context: checkpoint.contextLength, file: model)
+        let engine = Engine(model: try Model(checkpoint))
         let logits = try engine.logits(tokens: tokens.ids)
+        let vocab = engine.model.description.vocabSize
+        if let index = logits.firstIndex(where: { !$0.isFinite }) {
+            throw FormatError(
+                file: model,
+                "the reference engine computed \(logits.count(where: { !$0.isFinite })) NaN or infinite logits (the first at "
+                    + "position \(index / vocab), token id \(index % vocab): \(logits[index])); nothing was written")
+        }
         try NumpyArray(shape: [tokens.ids.count, engine.model.description.vocabSize], values: logits).write(to: out, overwrite: force)
     }
 }

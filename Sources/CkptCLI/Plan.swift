@@ -25,6 +25,9 @@ struct Plan: ParsableCommand {
 
     func validate() throws {
         guard batch.ids.allSatisfy({ $0 > 0 }) else { throw ValidationError("batch sizes must be positive") }
+        guard batch.ids.allSatisfy({ $0 <= ModelDescription.maximumBatch }) else {
+            throw ValidationError("batch sizes must be at most \(ModelDescription.maximumBatch)")
+        }
     }
 
     func run() throws {
@@ -50,10 +53,7 @@ struct Plan: ParsableCommand {
     static func subject(_ path: String) throws -> (ModelDescription, ConversionSizer?) {
         if path.hasSuffix(".json") {
             let file = try MappedFile(path: path)
-            let value: JSONValue
-            do { value = try JSONParser().parse(file.allBytes) } catch {
-                throw FormatError(file: path, "not valid JSON: \(error.message)", offset: error.offset)
-            }
+            let value = try JSONBudget.parse(file.allBytes, file: path, maxBytes: JSONBudget.configBytes)
             guard let object = value.object else { throw FormatError(file: path, "not a JSON object") }
             let reader = ConfigReader(config: object, file: path)
             if try PrecomputedTable.read(reader) != nil { throw alreadyConverted(path) }

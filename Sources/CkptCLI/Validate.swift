@@ -16,13 +16,13 @@ struct Validate: ParsableCommand {
     @Option(parsing: .unconditional, help: "One explicit token sequence (comma-separated ids) instead of random ones.")
     var tokens: TokenList?
 
-    @Option(parsing: .unconditional, help: "Length of each random sequence.")
+    @Option(parsing: .unconditional, help: "Length of each random sequence, 2 to 4096 (and the model's context length).")
     var random: Int = 32
 
     @Option(parsing: .unconditional, help: "Seed for the random sequences and audited rows.")
     var seed: UInt64 = 0
 
-    @Option(parsing: .unconditional, help: "Number of random sequences.")
+    @Option(parsing: .unconditional, help: "Number of random sequences, 1 to 256.")
     var sequences: Int = 4
 
     @Option(parsing: .unconditional, help: "Fail when the mean KL divergence from the original is above this (with 95% confidence).")
@@ -44,8 +44,10 @@ struct Validate: ParsableCommand {
 
     func validate() throws {
         guard random >= 2 else { throw ValidationError("--random must be at least 2") }
-        guard sequences >= 1 else { throw ValidationError("--sequences must be positive") }
+        try OptionLimits.checkLength(random, "--random")
+        try OptionLimits.checkSequences(sequences)
         if let tokens, tokens.ids.count < 2 { throw ValidationError("--tokens needs at least 2 tokens") }
+        if let tokens { try OptionLimits.checkLength(tokens.ids.count, "--tokens") }
         try tokens?.checkTokenIDs("--tokens")
         if let maxKld, !(maxKld >= 0) || !maxKld.isFinite { throw ValidationError("--max-kld must be a number 0 or above") }
         if let minSameTop, !(0...100).contains(minSameTop) { throw ValidationError("--min-same-top is a percentage, 0 to 100") }
@@ -64,7 +66,10 @@ struct Validate: ParsableCommand {
         let start = Date()
         let status = ValidateProgress()
         let line = ProgressLine(quiet: json) { status.text }
-        let report = try Validator(original: original, converted: converted, anySource: anySource).run(options: options) {
+        let validator = try Validator(original: original, converted: converted, anySource: anySource)
+        try OptionLimits.checkContext(
+            tokens?.ids.count ?? random, tokens == nil ? "--random" : "--tokens", context: validator.contextLength, file: original)
+        let report = try validator.run(options: options) {
             status.update($0, done: $1, total: $2)
         }
         line?.finish()

@@ -8,7 +8,10 @@ extension Checkpoint {
         let paths = Self.ggufShardPaths(path) ?? [path]
         var files: [MappedFile] = []
         var headers: [GGUFFile] = []
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         for shardPath in paths {
+            // The shards found by name, not the one given, must stay in its directory.
+            if shardPath != path { try ContainedFile.check(shardPath, in: directory) }
             let file = try MappedFile(path: shardPath)
             files.append(file)
             headers.append(try GGUFFile(file))

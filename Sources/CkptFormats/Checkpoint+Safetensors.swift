@@ -26,12 +26,14 @@ extension Checkpoint {
             guard manager.fileExists(atPath: singlePath) else {
                 throw FormatError(file: path, "directory has neither model.safetensors nor \(SafetensorsIndex.fileName)")
             }
+            try ContainedFile.check(singlePath, in: path)
             let file = try MappedFile(path: singlePath)
             let header = try SafetensorsFile(file)
             return try Checkpoint(
                 path: path, format: .safetensors, files: [file], tensors: header.tensorInfos(fileIndex: 0),
                 safetensorsFiles: [header], config: config, configPath: configPath)
         }
+        try ContainedFile.check(indexPath, in: path)
         let indexFile = try MappedFile(path: indexPath)
         let index = try SafetensorsIndex(bytes: indexFile.allBytes, path: indexPath)
         var files: [MappedFile] = []
@@ -46,8 +48,9 @@ extension Checkpoint {
         for (position, shard) in index.shardNames.enumerated() {
             let shardPath = directory.appendingPathComponent(shard).path
             guard manager.fileExists(atPath: shardPath) else {
-                throw FormatError(file: indexPath, "shard \(shard) listed in weight_map does not exist")
+                throw FormatError(file: indexPath, "shard \(QuotedName(shard)) listed in weight_map does not exist")
             }
+            try ContainedFile.check(shardPath, in: path)
             let file = try MappedFile(path: shardPath)
             let header = try SafetensorsFile(file)
             for tensor in header.tensors {
@@ -55,7 +58,7 @@ extension Checkpoint {
                     throw FormatError(file: shardPath, "tensor is not listed in \(SafetensorsIndex.fileName)", subject: tensor.name)
                 }
                 guard listed == shard else {
-                    throw FormatError(file: shardPath, "tensor is listed in \(listed), not in this shard", subject: tensor.name)
+                    throw FormatError(file: shardPath, "tensor is listed in \(QuotedName(listed)), not in this shard", subject: tensor.name)
                 }
             }
             files.append(file)
@@ -64,7 +67,7 @@ extension Checkpoint {
         }
         let present = Set(tensors.map(\.name))
         if let missing = index.weightMap.first(where: { !present.contains($0.tensor) }) {
-            throw FormatError(file: indexPath, "tensor is missing from its shard \(missing.shard)", subject: missing.tensor)
+            throw FormatError(file: indexPath, "tensor is missing from its shard \(QuotedName(missing.shard))", subject: missing.tensor)
         }
         return try Checkpoint(
             path: path, format: .safetensors, files: files, tensors: tensors, safetensorsFiles: headers,
@@ -75,13 +78,9 @@ extension Checkpoint {
     static func readConfig(directory: String) throws(FormatError) -> (JSONObject?, String?) {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("config.json").path
         guard FileManager.default.fileExists(atPath: path) else { return (nil, nil) }
+        try ContainedFile.check(path, in: directory)
         let file = try MappedFile(path: path)
-        let value: JSONValue
-        do {
-            value = try JSONParser().parse(file.allBytes)
-        } catch {
-            throw FormatError(file: path, "not valid JSON: \(error.message)", offset: error.offset)
-        }
+        let value = try JSONBudget.parse(file.allBytes, file: path, maxBytes: JSONBudget.configBytes)
         guard let object = value.object else { throw FormatError(file: path, "not a JSON object") }
         return (object, path)
     }

@@ -55,8 +55,9 @@ public enum HuggingFaceCache {
         let direct = (snapshots as NSString).appendingPathComponent(revision)
         if revision.count == 40, revision.allSatisfy(\.isHexDigit), isDirectory(direct) { return direct }
         let ref = (directory as NSString).appendingPathComponent("refs/\(revision)")
-        guard let data = FileManager.default.contents(atPath: ref), data.count <= 256,
-            let hash = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+        // A ref is a small regular file; MappedFile refuses a FIFO or device there rather than block on it.
+        guard let file = try? MappedFile(path: ref), file.size <= 256,
+            let hash = String(validating: file.allBytes, as: UTF8.self)?.trimmingCharacters(in: .whitespacesAndNewlines),
             hash.count == 40, hash.allSatisfy(\.isHexDigit)
         else {
             throw FormatError(file: name, "the cache has no revision \(revision) (no refs/\(revision) holding a commit hash)")

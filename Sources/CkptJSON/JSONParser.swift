@@ -17,9 +17,18 @@ public struct JSONParser: Sendable {
     public var maxDepth: Int = 128
     /// Inputs longer than this many bytes are rejected before parsing; nil means no limit.
     public var maxBytes: Int? = nil
+    /// Inputs holding more items than this are rejected as soon as the next one starts, so that the
+    /// parsed tree's memory is bounded by the budget rather than by the input: every value (scalar,
+    /// array or object, at any depth) counts one item and every object key `keyItems` more, about what
+    /// each costs in memory (~36 bytes a value, ~160 a key with its entry and index slot) where the JSON
+    /// can spend two bytes (`0,`) or nine (`"k1":0,`); nil means no limit.
+    public var maxItems: Int? = nil
+    /// What an object key counts against `maxItems`.
+    public static let keyItems = 4
 
-    public init(maxDepth: Int = 128) {
+    public init(maxDepth: Int = 128, maxItems: Int? = nil) {
         self.maxDepth = maxDepth
+        self.maxItems = maxItems
     }
 
     /// Parses exactly one JSON value, optionally surrounded by JSON whitespace.
@@ -28,7 +37,7 @@ public struct JSONParser: Sendable {
             throw JSONError(
                 offset: maxBytes, message: "input is \(bytes.count) bytes, more than the \(maxBytes)-byte limit")
         }
-        var reader = Reader(bytes: bytes, maxDepth: maxDepth)
+        var reader = Reader(bytes: bytes, maxDepth: maxDepth, maxItems: maxItems ?? Int.max)
         return try reader.parseDocument()
     }
 
@@ -50,10 +59,13 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     /// The problem in plain words, e.g. `duplicate key "a"`.
     public var message: String
+    /// Whether the input was refused for holding more items than `JSONParser.maxItems`, not for its syntax.
+    public var exceedsBudget: Bool
 
-    public init(offset: Int, message: String) {
+    public init(offset: Int, message: String, exceedsBudget: Bool = false) {
         self.offset = offset
         self.message = message
+        self.exceedsBudget = exceedsBudget
     }
 
     /// For example `duplicate key "a" at byte 17`.
@@ -74,12 +86,25 @@ private struct Reader {
 
     let bytes: UnsafeRawBufferPointer
     let maxDepth: Int
+    /// The most items allowed (`JSONParser.maxItems`), and how many are left.
+    let maxItems: Int
+    var itemsLeft: Int
     var position = 0
     var scratch: [UInt8] = []
 
-    init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+    init(bytes: UnsafeRawBufferPointer, maxDepth: Int, maxItems: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        self.maxItems = maxItems
+        self.itemsLeft = maxItems
+    }
+
+    /// Counts `items` against the budget, refusing the input once it is spent.
+    private mutating func spend(_ items: Int) throws(JSONError) {
+        guard itemsLeft >= items else {
+            throw JSONError(offset: position, message: "holds more than \(maxItems) items", exceedsBudget: true)
+        }
+        itemsLeft -= items
     }
 
     /// Reads the single top-level value. Containers are kept on an explicit stack: each completed
@@ -93,6 +118,7 @@ private struct Reader {
         nextValue: while true {
             var value: JSONValue
             guard position < bytes.count else { throw expected("a value") }
+            try spend(1)
             switch bytes[position] {
             case UInt8(ascii: "["), UInt8(ascii: "{"):
                 let isObject = bytes[position] == UInt8(ascii: "{")
@@ -191,6 +217,7 @@ private struct Reader {
             throw expected("a string key")
         }
         let start = position
+        try spend(JSONParser.keyItems)
         let key = try parseString()
         skipWhitespace()
         guard peek(UInt8(ascii: ":")) else { throw expected("':' after the key") }

@@ -1,3 +1,5 @@
+import CkptStorage
+
 /// Every architecture ckpt supports, in one list: config.json's `model_type` and GGUF's
 /// `general.architecture` are looked up in it, the "unsupported architecture" message names its families,
 /// and the tests check the fixtures and README.md's table against it.
@@ -69,6 +71,6 @@ public enum ArchitectureRegistry {
     /// The error for an architecture we do not support, explaining why when the trick cannot apply.
     static func unsupported(_ name: String, file: String) -> ModelError {
         if let reason = refusedModels[name] { return ModelError(file: file, "architecture \(name) \(reason)") }
-        return ModelError(file: file, "unsupported architecture \(name) (supported: \(families.joined(separator: ", ")))")
+        return ModelError(file: file, "unsupported architecture \(QuotedName(name)) (supported: \(families.joined(separator: ", ")))")
     }
 }

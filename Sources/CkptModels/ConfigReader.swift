@@ -108,6 +108,20 @@ public struct ConfigReader: Sendable {
         return nil
     }
 
+    /// The first of `keys` present, as a finite number above 0 (a RoPE base), or 0 and above when
+    /// `orZero` (a norm epsilon); the error names the key.
+    public func positive(_ keys: String..., orZero: Bool = false) throws(ModelError) -> Double? {
+        for key in keys {
+            guard let (value, name) = lookup(key) else { continue }
+            guard let number = value.number, number.isFinite else { throw ModelError(file: file, "\(name) must be a finite number") }
+            guard number > 0 || (orZero && number == 0) else {
+                throw ModelError(file: file, "\(name) is \(number), it must be \(orZero ? "0 or above" : "above 0")")
+            }
+            return number
+        }
+        return nil
+    }
+
     /// The first of `keys` present, as a boolean.
     public func bool(_ keys: String...) throws(ModelError) -> Bool? {
         for key in keys {

@@ -68,7 +68,16 @@ public struct Model: @unchecked Sendable {
         }
     }
 
-    /// Every tensor the description needs, present and shaped as it says.
+    /// Whether `role` is optional-but-required in `layer`: layer 0 lacks it while the last layer has it
+    /// (a bias every other layer has), which the engine would otherwise take for zeros.
+    private func lastLayerHas(_ role: TensorRole, layer: Int, expert: Int?, head: Int?) -> Bool {
+        let last = description.layerCount - 1
+        guard layer == 0, last > 0, let name = names.name(role, layer: last, expert: expert, head: head) else { return false }
+        return checkpoint.tensor(named: name) != nil
+    }
+
+    /// Every tensor the description needs, present and shaped as it says; an optional tensor (a bias)
+    /// the last layer has is required in layer 0 too.
     func checkShapes() throws(ModelError) {
         let m = description
         let d = m.hiddenSize
@@ -104,7 +113,7 @@ public struct Model: @unchecked Sendable {
                 throw ModelError(file: checkpoint.path, "this \(m.family) layout has no name for \(role.rawValue)")
             }
             guard let tensor = checkpoint.tensor(named: name) else {
-                if optional || removed.contains(name) { return }
+                if removed.contains(name) || optional && !lastLayerHas(role, layer: layer, expert: expert, head: head) { return }
                 throw ModelError(file: checkpoint.path, "missing tensor \(name)")
             }
             // GGUF may drop trailing 1-dimensions; compare without leading 1s.

@@ -24,10 +24,15 @@ extension Architecture {
         let layers = try require(metadata.int(".block_count", in: 1...10_000), "\(architecture).block_count", file)
         let heads = try require(metadata.int(".attention.head_count", in: 1...1 << 16), "\(architecture).attention.head_count", file)
         let kvHeads = try metadata.int(".attention.head_count_kv", in: 1...1 << 16) ?? heads
-        let headDim = try metadata.int(".attention.key_length", in: 1...1 << 16) ?? d / heads
+        var headDim = try metadata.int(".attention.key_length", in: 1...1 << 16) ?? 0
+        if headDim == 0 {
+            headDim = try ModelDescription.derivedHeadDim(
+                hidden: d, heads: heads, hiddenKey: "\(architecture).embedding_length", headsKey: "\(architecture).attention.head_count",
+                file: file)
+        }
         let ffn = try metadata.int(".feed_forward_length", in: 1...1 << 24) ?? 4 * d
-        let rmsEps = try metadata.double(".attention.layer_norm_rms_epsilon").map(Float.init)
-        let layerEps = try metadata.double(".attention.layer_norm_epsilon").map(Float.init)
+        let rmsEps = try metadata.positive(".attention.layer_norm_rms_epsilon", orZero: true).map(Float.init)
+        let layerEps = try metadata.positive(".attention.layer_norm_epsilon", orZero: true).map(Float.init)
         let experts = try metadata.int(".expert_count", in: 0...1024) ?? 0
 
         var description = ModelDescription(
@@ -37,7 +42,7 @@ extension Architecture {
             qkvLayout: .separate, qkNorm: nil,
             rope: ModelDescription.Rope(
                 style: .neox, dimensions: try metadata.int(".rope.dimension_count", in: 1...headDim) ?? headDim,
-                theta: try metadata.double(".rope.freq_base") ?? 10000),
+                theta: try metadata.positive(".rope.freq_base") ?? 10000),
             activation: .silu, feedForward: .gated(fusedGateUp: false), experts: nil,
             embeddingScale: nil, logitScale: nil, finalSoftcap: nil, attentionSoftcap: nil,
             attentionScale: 1 / Float(headDim).squareRoot(), slidingWindow: nil, slidingLayers: [],
@@ -47,7 +52,6 @@ extension Architecture {
         let contents = GGUFContents(
             metadata: metadata, layerNormEps: layerEps ?? 1e-5, expertCount: experts, tensors: tensors, layerCount: layers)
         try refine(&description, gguf: contents)
-        try description.validate(file: file)
 
         if contents.has("attn_qkv.weight") { description.qkvLayout = .fused }
         // The tensors are authoritative for the FFN width: llama.cpp's phi2 converter writes 4·d.
@@ -56,6 +60,7 @@ extension Architecture {
         if let tensors {
             try ModelDescription.ggufRopeFactors(&description.rope, metadata: metadata, tensors: tensors)
         }
+        try description.validate(file: file)
         decideTiedHead(&description, tensors: tensors)
         return description
     }

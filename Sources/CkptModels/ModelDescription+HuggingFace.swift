@@ -21,7 +21,11 @@ extension Architecture {
         let vocab = try require(config.int("vocab_size", in: 1...1 << 26), "vocab_size", file)
         var kvHeads = try config.int("num_key_value_heads", "num_kv_heads", "n_head_kv", in: 1...1 << 16) ?? heads
         if let own = try keyValueHeads(huggingFace: config) { kvHeads = own }
-        let headDim = try config.int("head_dim", in: 1...1 << 16) ?? d / heads
+        var headDim = try config.int("head_dim", in: 1...1 << 16) ?? 0
+        if headDim == 0 {
+            headDim = try ModelDescription.derivedHeadDim(
+                hidden: d, heads: heads, hiddenKey: "hidden_size", headsKey: "num_attention_heads", file: file)
+        }
         guard headDim * heads == d || config.has("head_dim") else {
             throw ModelError(file: file, "hidden_size \(d) is not divisible by num_attention_heads \(heads)")
         }
@@ -29,7 +33,8 @@ extension Architecture {
             throw ModelError(file: file, "num_attention_heads \(heads) is not a multiple of the \(kvHeads) key/value heads")
         }
         let ffn = try config.int("intermediate_size", "n_inner", "ffn_hidden_size", in: 1...1 << 24) ?? 4 * d
-        let eps = Float(try config.double("rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon", "norm_eps") ?? 1e-5)
+        let eps = Float(
+            try config.positive("rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_epsilon", "norm_eps", orZero: true) ?? 1e-5)
         let (rope, slidingRope) = try ModelDescription.huggingFaceRope(config, headDim: headDim, defaultTheta: defaultRopeTheta)
 
         var description = ModelDescription(
@@ -75,17 +80,6 @@ extension ModelDescription {
         case "gelu": .geluExact
         case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_python_tanh": .geluTanh
         default: throw ModelError(file: file, "activation \"\(name)\" is not supported")
-        }
-    }
-
-    /// Checks the sizes agree with each other.
-    func validate(file: String) throws(ModelError) {
-        guard rope.dimensions > 0, rope.dimensions <= headDim, rope.dimensions % 2 == 0 else {
-            throw ModelError(file: file, "rotary dimensions \(rope.dimensions) must be even and at most head_dim \(headDim)")
-        }
-        guard rope.theta > 0 else { throw ModelError(file: file, "rope theta \(rope.theta) must be positive") }
-        guard headCount % kvHeadCount == 0 else {
-            throw ModelError(file: file, "\(headCount) heads are not a multiple of \(kvHeadCount) key/value heads")
         }
     }
 }

@@ -21,8 +21,8 @@ extension ModelDescription {
             full = try config.nested(parameters, "full_attention")
             sliding = try config.nested(parameters, "sliding_attention")
         }
-        let fullTheta = try full?.double("rope_theta")
-        let theta = try config.double("rope_theta", "rotary_emb_base") ?? fullTheta ?? defaultTheta
+        let fullTheta = try full?.positive("rope_theta")
+        let theta = try config.positive("rope_theta", "rotary_emb_base") ?? fullTheta ?? defaultTheta
         let partial = try config.double("partial_rotary_factor", "rotary_pct", "rope_pct", "rope_percent")
         func rope(_ parameters: ConfigReader?, theta: Double) throws(ModelError) -> Rope {
             var dimensions = headDim
@@ -40,8 +40,8 @@ extension ModelDescription {
         }
         let fullRope = try rope(full, theta: theta)
         guard sliding != nil || config.has("rope_local_base_freq") else { return (fullRope, nil) }
-        let ownTheta = try sliding?.double("rope_theta")
-        let slidingTheta = try config.double("rope_local_base_freq") ?? ownTheta ?? theta
+        let ownTheta = try sliding?.positive("rope_theta")
+        let slidingTheta = try config.positive("rope_local_base_freq") ?? ownTheta ?? theta
         var slidingRope = try rope(sliding, theta: slidingTheta)
         if config.has("rope_scaling") { slidingRope.scaling = .none }  // the published spelling scales global layers only
         return (fullRope, slidingRope)

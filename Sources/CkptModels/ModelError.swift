@@ -12,12 +12,13 @@ public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(problem)" }
+    /// `FILE: PROBLEM` on one line, control characters escaped (`QuotedName.escaped`).
+    public var description: String { QuotedName.escaped("\(file): \(problem)") }
 }
 
 extension ModelError {
     /// A format error met while using a checkpoint as a model, with the same file and text.
     public init(_ error: FormatError) {
-        self.init(file: error.file, error.subject.map { "\($0): " + error.problem } ?? error.problem)
+        self.init(file: error.file, error.subject.map { "\(QuotedName($0)): " + error.problem } ?? error.problem)
     }
 }

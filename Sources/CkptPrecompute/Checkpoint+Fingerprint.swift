@@ -5,7 +5,7 @@ extension Checkpoint {
     /// SHA-256 over each file's name, size and header (and config.json): cheap, and changes whenever
     /// the tensors' layout or metadata does. A conversion records its source's; `validate` compares it
     /// with the original it is given.
-    var sourceFingerprint: String {
+    public var sourceFingerprint: String {
         var hasher = SHA256()
         for (index, file) in files.enumerated() {
             hasher.update(Array(URL(fileURLWithPath: file.path).lastPathComponent.utf8))

@@ -26,6 +26,8 @@ public struct ConversionOptions: Sendable {
     public var hardLinkUnchangedShards = false
     /// zstd level for the table's frames, or nil to store the table uncompressed.
     public var compressionLevel: Int32?
+    /// Convert even when layer 0's tensors or the computed rows hold NaN or infinity (`--allow-nonfinite`).
+    public var allowNonFinite = false
 
     public init(threads: Int) {
         self.threads = max(1, threads)

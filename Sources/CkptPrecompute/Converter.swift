@@ -28,6 +28,7 @@ public struct Converter {
         target = OutputTarget(source: source, input: input, output: output, overwrite: options.overwrite)
         try target.check()
         try checkTableRows()
+        try checkFiniteSource()
     }
 
     /// The input embedding's storage type.
@@ -91,7 +92,7 @@ public struct Converter {
         let timer = TableTimer()
         let table = FirstLayerTable(
             engine: Engine(model: model, cachedLayers: [0]), encoding: TableEncoding(storage: storage, format: source.format),
-            threads: options.threads, chunkRows: options.chunkRows)
+            threads: options.threads, chunkRows: options.chunkRows, allowNonFinite: options.allowNonFinite)
         let compression = options.compressionLevel.map {
             TableCompression(level: $0, storage: storage, rowBytes: tableType.byteCount(elements: width)!, chunkRows: options.chunkRows)
         }
@@ -107,8 +108,11 @@ public struct Converter {
             // The containers' headers need the compressed size before any tensor is written, so the
             // frames go to a scratch file first and are then copied in like the other tensors.
             let scratch = try OutputFile(path: output + ".table-frames", overwrite: true)
-            let offsets = try timer.measure { try table.write(to: scratch, compression: compression, progress: progress) }
-            try scratch.flush()
+            let offsets = try StagingErrors.namingOutput(output, staging: scratch.path) {
+                let offsets = try timer.measure { try table.write(to: scratch, compression: compression, progress: progress) }
+                try scratch.flush()
+                return offsets
+            }
             contents = .compressed(scratch: scratch, frames: try MappedFile(path: scratch.temporaryPath), offsets: offsets)
         } else {
             contents = .plain(.producer { output in _ = try timer.measure { try table.write(to: output, progress: progress) } })

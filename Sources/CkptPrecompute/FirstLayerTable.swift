@@ -13,15 +13,26 @@ struct FirstLayerTable {
     let encoding: TableEncoding
     let threads: Int
     let chunkRows: Int
+    /// Whether rows holding NaN or infinity are written rather than refused (`--allow-nonfinite`).
+    let allowNonFinite: Bool
 
     var description: ModelDescription { engine.model.description }
     /// What a row holds: the layout for the model (`TableSegment.layout(for:)`).
     var segments: [TableSegment] { TableSegment.layout(for: description) }
     var width: Int { segments.rowWidth }
 
-    /// The f32 rows for `tokens`, row-major `(tokens.count, width)`.
+    /// The f32 rows for `tokens`, row-major `(tokens.count, width)`; a row holding NaN or infinity is
+    /// refused, naming the table tensor and the token, unless `allowNonFinite`.
     func rows(_ tokens: Range<Int>) throws(ModelError) -> [Float] {
-        try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens))).tableRows(count: tokens.count, segments: segments)
+        let rows = try engine.tokenLocal(layer: 0, x: engine.embed(Array(tokens))).tableRows(count: tokens.count, segments: segments)
+        if !allowNonFinite, let index = rows.firstIndex(where: { !$0.isFinite }) {
+            let token = tokens.lowerBound + index / width
+            throw ModelError(
+                file: engine.model.checkpoint.path,
+                "\(PrecomputedTable.tensorName): row \(token) holds \(rows[index]) at column \(index % width), "
+                    + "not a finite number (--allow-nonfinite converts anyway)")
+        }
+        return rows
     }
 
     /// Multiply-adds ×2 of one table: the Q/K/V projections (MLA: q's and the latent's), and for parallel
@@ -56,8 +67,10 @@ struct FirstLayerTable {
         GEMM.threadCount = 1
         defer { GEMM.threadCount = blasThreads }
         var offsets: [Int64] = [0]
+        // More workers than chunks would idle; capping first keeps the lookahead's product small whatever --threads says.
+        let workers = max(1, min(threads, chunks.count))
         try runOrderedPipeline(
-            count: chunks.count, workers: threads, lookahead: 2 * threads,
+            count: chunks.count, workers: workers, lookahead: 2 * workers,
             produce: { [self] index in
                 let bytes = try encoding.encode(try rows(chunks[index]))
                 return try compression?.frames(of: bytes, rows: chunks[index].count) ?? [bytes]

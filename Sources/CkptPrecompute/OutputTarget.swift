@@ -50,16 +50,10 @@ struct OutputTarget {
 
     /// Every check that needs no computing, for each of `paths`.
     func check() throws(FormatError) {
-        let resolvedInputs = inputs.map(Self.resolved)
         for path in paths {
             try checkName(path)
             try checkDirectory(of: path)
-            let output = Self.resolved(path)
-            for (given, input) in zip(inputs, resolvedInputs) {
-                if output == input { throw FormatError(file: path, "output would overwrite the input") }
-                if Self.isInside(input, output) { throw FormatError(file: path, "output contains the input \(given)") }
-                if Self.isInside(output, input) { throw FormatError(file: path, "output lies inside the input \(given)") }
-            }
+            if let conflict = PathContainment.conflict(output: path, inputs: inputs) { throw FormatError(file: path, conflict) }
             try checkExisting(path)
         }
     }
@@ -148,8 +142,8 @@ struct OutputTarget {
     }
 
     private static func isConvertedConfig(_ path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path),
-            let value = try? JSONParser().parse(Array(data)), let object = value.object
+        guard let file = try? MappedFile(path: path),
+            let value = try? JSONBudget.parse(file.allBytes, file: path, maxBytes: JSONBudget.configBytes), let object = value.object
         else { return false }
         return object[PrecomputedTable.configKey] != nil
     }
@@ -158,23 +152,5 @@ struct OutputTarget {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
-    }
-
-    /// The canonical path: symlinks and `..` resolved, for a path that need not exist yet.
-    static func resolved(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        if let real = realpath(url.path, nil) {
-            defer { free(real) }
-            return String(cString: real)
-        }
-        let parent = url.deletingLastPathComponent().path
-        guard parent != url.path, let real = realpath(parent, nil) else { return url.path }
-        defer { free(real) }
-        return (String(cString: real) as NSString).appendingPathComponent(url.lastPathComponent)
-    }
-
-    /// Whether `path` lies strictly inside the directory `ancestor`.
-    static func isInside(_ path: String, _ ancestor: String) -> Bool {
-        path != ancestor && path.hasPrefix(ancestor == "/" ? "/" : ancestor + "/")
     }
 }

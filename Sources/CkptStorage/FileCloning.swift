@@ -8,7 +8,7 @@
 /// system shares extents; else, on a local block file system, a direct copy (cached pages written
 /// straight from the page cache, others moved by DMA, see `DirectCopy`); else an in-kernel copy
 /// (`copy_file_range`, which network file systems run on the server). A hard link only when asked,
-/// because it shares any later in-place edit.
+/// because it shares any later in-place edit; across file systems, where there is none, a copy instead.
 public enum FileCloning {
     /// How a file was copied.
     public enum Method: String, Sendable {
@@ -20,11 +20,14 @@ public enum FileCloning {
     /// Copies `source` to `destination` (which must not exist) and says how.
     public static func copy(_ source: MappedFile, to destination: String, hardLink: Bool) throws(FormatError) -> Method {
         if hardLink {
-            guard link(source.path, destination) == 0 else {
+            if link(source.path, destination) == 0 {
+                CopyProgress.add(source.size)
+                return .hardLink
+            }
+            // Across file systems (or where links are refused) the shard is copied instead.
+            guard [EXDEV, EPERM, EMLINK, EOPNOTSUPP].contains(errno) else {
                 throw FormatError(file: destination, "cannot hard-link \(source.path): \(MappedFile.errnoText())")
             }
-            CopyProgress.add(source.size)
-            return .hardLink
         }
         let output = try OutputFile(path: destination)
         // FICLONE = _IOW(0x94, 9, int): share the source's extents when the file system can.

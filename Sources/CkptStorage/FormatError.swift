@@ -1,6 +1,8 @@
 /// An error reading or writing a checkpoint file: which file, where, and what was wrong.
 ///
-/// Prints as one line, `FILE: PROBLEM`, the form the command line shows the user.
+/// Prints as one line, `FILE: PROBLEM`, the form the command line shows the user. Names read from the
+/// file cannot break that line or reach the terminal as escape sequences: the subject is quoted with
+/// `QuotedName` (escaped, at most 200 bytes) and the whole text escaped.
 public struct FormatError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The file (or directory) the problem is in, as the user named it.
     public var file: String
@@ -20,9 +22,9 @@ public struct FormatError: Error, Sendable, CustomStringConvertible, Equatable {
 
     public var description: String {
         var text = "\(file): "
-        if let subject { text += "\(subject): " }
+        if let subject { text += "\(QuotedName(subject)): " }
         text += problem
         if let offset { text += " (at byte \(offset))" }
-        return text
+        return QuotedName.escaped(text)
     }
 }

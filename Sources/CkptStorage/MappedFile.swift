@@ -1,3 +1,5 @@
+import CCkptSystem
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -10,7 +12,8 @@
 ///
 /// Every view is bounds-checked against the size taken at open. A file that another process truncates
 /// while mapped would turn reads past its new end into SIGBUS, so `checkUnchanged()` re-reads the size
-/// and callers use it before touching tensor bytes.
+/// and callers use it before touching tensor bytes; a read that faults all the same is answered by the
+/// SIGBUS handler (signals.c), which names the file, since each mapping is recorded for it.
 public final class MappedFile: @unchecked Sendable {
     /// The path as given by the caller, used in every error message.
     public let path: String
@@ -18,11 +21,16 @@ public final class MappedFile: @unchecked Sendable {
     public let size: Int
     private let base: UnsafeRawPointer?
     let descriptor: Int32
+    /// Where the mapping is recorded for the SIGBUS handler (`cckpt_register_mapping`), or -1.
+    private let mappingSlot: Int32
 
-    /// Opens and maps `path` read-only.
+    /// Opens and maps `path` read-only. Only a regular file is opened: a FIFO, socket or device is
+    /// refused by kind, and the open itself does not block (`O_NONBLOCK`: a FIFO with no writer would
+    /// otherwise wait forever) in case one replaces the file between the check and the open.
     public init(path: String) throws(FormatError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if let problem = FileKind.problem(at: path) { throw FormatError(file: path, problem) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw FormatError(file: path, "cannot open: \(Self.errnoText())") }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
@@ -30,9 +38,9 @@ public final class MappedFile: @unchecked Sendable {
             close(fd)
             throw FormatError(file: path, "cannot stat: \(text)")
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        if let kind = FileKind.nonRegular(info.st_mode) {
             close(fd)
-            throw FormatError(file: path, "not a regular file")
+            throw FormatError(file: path, "is \(kind), not a regular file")
         }
         let size = Int(info.st_size)
         var base: UnsafeRawPointer? = nil
@@ -47,9 +55,11 @@ public final class MappedFile: @unchecked Sendable {
         self.size = size
         self.base = base
         self.descriptor = fd
+        mappingSlot = cckpt_register_mapping(base, size, fd, path)
     }
 
     deinit {
+        cckpt_unregister_mapping(mappingSlot)
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
         close(descriptor)
     }

@@ -33,12 +33,14 @@ public final class OutputFile {
         }
         let url = URL(fileURLWithPath: path)
         let name = ".\(url.lastPathComponent).ckpt-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        temporaryPath = url.deletingLastPathComponent().appendingPathComponent(name).path
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(name).path
+        temporaryPath = temporary
+        descriptor = PartialOutputs.shared.create(temporary, kind: .file) {
+            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        }
         guard descriptor >= 0 else {
             throw FormatError(file: path, "cannot create a temporary file beside it: \(MappedFile.errnoText())")
         }
-        PartialOutputs.shared.register(temporaryPath)
         buffer.reserveCapacity(Self.bufferCapacity)
     }
 
@@ -225,22 +227,22 @@ public final class OutputFile {
             throw FormatError(file: path, "cannot rename the finished file into place: \(text)")
         }
         committed = true
-        PartialOutputs.shared.unregister(temporaryPath)
+        PartialOutputs.shared.forget(temporaryPath)
     }
 
     /// Commits `files` as one output: all are synced first, then renamed into place one after the other
-    /// (quick), each final path registered for removal on interrupt until the last is in place, so a
-    /// Ctrl-C leaves none of them rather than some. If a rename fails, those already in place are removed.
+    /// (quick) with interrupts held off (`PartialOutputs.committing`), so a Ctrl-C leaves either the
+    /// previous output or the whole new one, never a mix. If a rename fails, those already in place are removed.
     public static func commitAll(_ files: [OutputFile]) throws(FormatError) {
         for file in files { try file.sync() }
-        for file in files { PartialOutputs.shared.register(file.path) }
-        defer { for file in files { PartialOutputs.shared.unregister(file.path) } }
-        for (index, file) in files.enumerated() {
-            do {
-                try file.commit()
-            } catch {
-                for committed in files[..<index] { unlink(committed.path) }
-                throw error
+        try PartialOutputs.shared.committing { () throws(FormatError) in
+            for (index, file) in files.enumerated() {
+                do throws(FormatError) {
+                    try file.commit()
+                } catch {
+                    for committed in files[..<index] { unlink(committed.path) }
+                    throw error
+                }
             }
         }
     }
@@ -250,7 +252,8 @@ public final class OutputFile {
         try flush()
         closeDirect()
         guard fsync(descriptor) == 0 else {
-            throw FormatError(file: path, "cannot sync: \(MappedFile.errnoText())")
+            // Write-back can fail only now, e.g. when a thinly provisioned disk runs out.
+            throw FormatError(file: path, "cannot sync: \(errno == ENOSPC ? "disk full" : MappedFile.errnoText())")
         }
     }
 
@@ -267,46 +270,7 @@ public final class OutputFile {
             descriptor = -1
         }
         unlink(temporaryPath)
-        PartialOutputs.shared.unregister(temporaryPath)
-    }
-}
-
-/// The temporary files being written right now, so an interrupt handler can delete them.
-public final class PartialOutputs: @unchecked Sendable {
-    public static let shared = PartialOutputs()
-    private let lock = NSLock()
-    private var paths: Set<String> = []
-    private var directories: Set<String> = []
-    /// Set by `interrupt()`: from then on whatever is registered is deleted at once.
-    private var interrupted = false
-
-    func register(_ path: String) {
-        lock.withLock { if interrupted { unlink(path) } else { paths.insert(path) } }
-    }
-    func unregister(_ path: String) { lock.withLock { _ = paths.remove(path) } }
-
-    /// A temporary directory being filled (deleted with everything in it on interrupt).
-    public func registerDirectory(_ path: String) {
-        lock.withLock {
-            if interrupted { try? FileManager.default.removeItem(atPath: path) } else { directories.insert(path) }
-        }
-    }
-    public func unregisterDirectory(_ path: String) { lock.withLock { _ = directories.remove(path) } }
-
-    /// Deletes every registered temporary file and directory, and any registered later (the process
-    /// is about to exit; workers may still be starting files). Returns how many there were.
-    @discardableResult
-    public func interrupt() -> Int {
-        lock.withLock {
-            interrupted = true
-            for path in paths { unlink(path) }
-            for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
-            defer {
-                paths.removeAll()
-                directories.removeAll()
-            }
-            return paths.count + directories.count
-        }
+        PartialOutputs.shared.forget(temporaryPath)
     }
 }
 

@@ -18,7 +18,10 @@ import Testing
         try process.run()
         // Wait until the partial file exists, so the signal lands in the middle of writing.
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.isEmpty ?? true {
+        // (The lock file beside OUTPUT comes first: wait for the partial output itself.)
+        while Date() < deadline,
+            !((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).contains(where: { $0.contains("ckpt-partial") })
+        {
             usleep(20_000)
         }
         usleep(200_000)

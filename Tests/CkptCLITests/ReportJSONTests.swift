@@ -32,8 +32,9 @@ import Testing
         #expect(
             root.keys == [
                 "path", "format", "files", "architecture", "hyperparameters", "tensor_count", "tensor_bytes", "tensors", "metadata",
-                "warnings",
+                "warnings", "source_fingerprint",
             ])
+        #expect(root["source_fingerprint"]?.string?.count == 64)
         #expect(root["files"]?.array?.first?.object?.keys == ["path", "bytes"])
         #expect(root["tensors"]?.array?.first?.object?.keys == ["name", "dtype", "shape", "bytes", "file"])
         #expect(root["metadata"]?.object?["tokenizer.ggml.tokens"]?.object?.keys == ["type", "element_type", "count", "head"])
@@ -110,7 +111,7 @@ import Testing
                     "passed", "table_dtype", "checks", "structure", "audit", "consistency", "logits", "seconds", "phase_seconds",
                 ])
             let checks = try #require(root["checks"]?.array?.compactMap { $0.object })
-            #expect(checks.count == 3 + limits.count / 2)
+            #expect(checks.count == 4 + limits.count / 2)
             #expect(checks.allSatisfy { $0.keys == ["name", "passed", "detail", "advice"] })
             // Advice only for a failed check, null otherwise.
             #expect(checks.allSatisfy { $0["advice"]?.isNull == ($0["passed"] == true) })

@@ -56,14 +56,14 @@ import Testing
 
     /// The table row and the layer-0 weights it replaces, by hand: V3 eliminates q_a (7168·1536), q_b
     /// (1536·24576) and kv_a_proj_with_mqa (7168·576); V2-Lite q_proj (2048·3072) and kv_a_proj_with_mqa.
-    static let plans: [(config: String, width: Int, eliminated: Int)] = [
-        (v3Config, 7168 + 24576 + 512 + 64, 7168 * 1536 + 1536 * 24576 + 7168 * 576),
-        (v2LiteConfig, 2048 + 3072 + 512 + 64, 2048 * 3072 + 2048 * 576),
+    static let plans: [(model: String, width: Int, eliminated: Int)] = [
+        ("DeepSeek-V3", 7168 + 24576 + 512 + 64, 7168 * 1536 + 1536 * 24576 + 7168 * 576),
+        ("DeepSeek-V2-Lite", 2048 + 3072 + 512 + 64, 2048 * 3072 + 2048 * 576),
     ]
 
     @Test(arguments: plans)
-    func planCountsTheLatentLayout(_ config: String, width: Int, eliminated: Int) throws {
-        let m = try Self.describe(config)
+    func planCountsTheLatentLayout(_ model: String, width: Int, eliminated: Int) throws {
+        let m = try Self.describe(model == "DeepSeek-V3" ? Self.v3Config : Self.v2LiteConfig)
         let plan = FirstLayerPlan(m)
         #expect(plan.tableWidth == width)
         #expect(plan.eliminatedWeights == eliminated)

@@ -285,9 +285,9 @@ import Testing
         #expect(json.status == 0, "\(json.stdout)")
         let root = try #require(try JSONParser().parse(Array(json.stdout.utf8)).object)
         let checks = try #require(root["checks"]?.array)
-        #expect(checks.count == 4)
+        #expect(checks.count == 5)
         let names = checks.compactMap { $0.object?["name"]?.string }
-        #expect(names.contains("same top"))
+        #expect(names.contains("same top") && names.contains("finite logits"))
         #expect(root["logits"]?.object?["limit_same_top"]?.number?.double == 0.995)
     }
 }

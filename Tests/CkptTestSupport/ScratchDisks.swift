@@ -69,7 +69,7 @@ extension Trait where Self == ConditionTrait {
 }
 
 /// Runs `tool` with its output discarded; true if it exited with 0.
-private func runQuietly(_ tool: String, _ arguments: [String]) -> Bool {
+func runQuietly(_ tool: String, _ arguments: [String]) -> Bool {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: tool)
     process.arguments = arguments

@@ -47,6 +47,17 @@ public struct GGUFFile: Sendable {
     public static let maximumNameLength = 63
     static let maximumStringLength = 1 << 30
     static let maximumArrayCount = 1 << 30
+    /// Budgets that keep the parsed header's memory under about 4× its bytes whatever the file
+    /// (README.md, "What the readers check"): metadata records (real files hold under 100, arrays being
+    /// one record each); strings and arrays, which must end in the first `maximumHeaderBytes` of the file
+    /// (a 262,144-token vocabulary with its merges takes ~20 MiB; arrays are copied once); and tensor
+    /// records, each ~300 bytes parsed from as few as 25: any count up to `minimumTensorBudget`, above it
+    /// one per `bytesPerTensor` bytes of the file, never above `maximumTensorCount`.
+    public static let maximumMetadataCount = 1 << 16
+    public static let maximumHeaderBytes = 128 << 20
+    public static let minimumTensorBudget = 1 << 16
+    public static let bytesPerTensor = 128
+    public static let maximumTensorCount = 1 << 20
 
     public var path: String
     public var version: UInt32
@@ -100,6 +111,16 @@ public struct GGUFFile: Sendable {
         }
         guard tensorCount <= UInt64(reader.remaining / 24) else {
             throw reader.error("tensor count \(tensorCount) cannot fit in the \(reader.remaining) bytes left", at: 8)
+        }
+        guard kvCount <= UInt64(Self.maximumMetadataCount) else {
+            throw reader.error("metadata count \(kvCount) is more than the \(Self.maximumMetadataCount) allowed", at: 16)
+        }
+        let tensorBudget = min(Self.maximumTensorCount, max(Self.minimumTensorBudget, file.size / Self.bytesPerTensor))
+        guard tensorCount <= UInt64(tensorBudget) else {
+            throw reader.error(
+                "tensor count \(tensorCount) is more than the \(tensorBudget) a \(file.size)-byte file may hold (up to "
+                    + "\(Self.minimumTensorBudget), else one per \(Self.bytesPerTensor) bytes, at most \(Self.maximumTensorCount))",
+                at: 8)
         }
 
         var metadata: [GGUFKeyValue] = []
@@ -224,7 +245,7 @@ public struct GGUFFile: Sendable {
         }
         ranges.sort { ($0.start, $0.end) < ($1.start, $1.end) }
         for (previous, next) in zip(ranges, ranges.dropFirst()) where next.start < previous.end && next.start != next.end {
-            throw FormatError(file: file.path, "data overlaps tensor \(previous.name)", subject: next.name)
+            throw FormatError(file: file.path, "data overlaps tensor \(QuotedName(previous.name))", subject: next.name)
         }
         hasSequentialLayout = sequential
         paddedDataEnd = tensors.isEmpty ? dataOffset : dataOffset + dataEnd
@@ -262,7 +283,15 @@ public struct GGUFFile: Sendable {
         guard length <= UInt64(maximumStringLength) else {
             throw reader.error("\(what) claims \(length) bytes, more than the 1 GiB limit", at: start)
         }
+        try checkHeaderExtent(reader, ending: reader.position + Int(length), what, at: start)
         return try reader.readBytes(Int(length), what)
+    }
+
+    /// Refuses a string or array of the header that would end past `maximumHeaderBytes` into the file
+    /// (and a string past the end of the file as the read would).
+    private static func checkHeaderExtent(_ reader: ByteReader, ending end: Int, _ what: String, at start: Int) throws(FormatError) {
+        guard end > maximumHeaderBytes, end <= reader.bytes.count else { return }
+        throw reader.error("\(what) ends past the first \(maximumHeaderBytes >> 20) MiB of the file, the limit for the header", at: start)
     }
 
     private static func readValue(_ reader: inout ByteReader, key: String) throws(FormatError) -> GGUFValue {
@@ -311,6 +340,7 @@ public struct GGUFFile: Sendable {
         }
         let count = Int(rawCount)
         let start = reader.position
+        try checkHeaderExtent(reader, ending: start + count * minimumElementSize, "array of \(key)", at: countPosition)
         var stringOffsets: [Int] = []
         if let size = elementType.fixedSize {
             let bytes = try reader.readBytes(count * size, "array of \(key)")

@@ -20,8 +20,8 @@ extension CheckpointRewrite {
     /// Hugging Face: writes the directory `output` — the safetensors file(s) (a sharded source keeps
     /// its shards, the unchanged ones cloned whole: a reflink, a direct or in-kernel copy, or with
     /// `hardLink` a hard link), the index, the rewritten config.json and the tokenizer files beside the
-    /// source — into a temporary directory beside it, then swaps it in (`replaceDirectory`). Returns
-    /// the bytes of the safetensors files and index.
+    /// source — into a temporary directory beside it, then swaps it in (`replaceDirectory`). Errors
+    /// name `output`, never the temporary directory. Returns the bytes of the safetensors files and index.
     public func writeDirectory(
         _ output: String, hardLink: Bool, checkReplaceable: (String) throws -> Void
     ) throws -> Int {
@@ -32,26 +32,29 @@ extension CheckpointRewrite {
             .appendingPathComponent(".\(destination.lastPathComponent).ckpt-partial-\(getpid())")
         let manager = FileManager.default
         try? manager.removeItem(at: staging)
-        try manager.createDirectory(at: staging, withIntermediateDirectories: true)
-        PartialOutputs.shared.registerDirectory(staging.path)
         defer {
             try? manager.removeItem(at: staging)
-            PartialOutputs.shared.unregisterDirectory(staging.path)
+            PartialOutputs.shared.forget(staging.path)
         }
-        let names: [String]
-        if let shards = keptShards(tensors) {
-            names = try writeShards(shards, metadata: metadata, hardLink: hardLink, to: staging)
-        } else {
-            names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
-        }
-        let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
-        try configFile.write(JSONValue.object(rewrittenConfig).serializedBytes(options: .prettyPrinted) + [0x0A])
-        try configFile.commit()
-        for file in sideFiles() {
-            try manager.copyItem(at: file, to: staging.appendingPathComponent(file.lastPathComponent))
-        }
-        let written = try names.reduce(0) { total, name in
-            total + ((try manager.attributesOfItem(atPath: staging.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        let written = try StagingErrors.namingOutput(output, staging: staging.path) { () throws -> Int in
+            guard PartialOutputs.shared.create(staging.path, kind: .directory, { mkdir(staging.path, 0o755) }) == 0 else {
+                throw FormatError(file: staging.path, "cannot create a temporary directory beside it: \(MappedFile.errnoText())")
+            }
+            let names: [String]
+            if let shards = keptShards(tensors) {
+                names = try writeShards(shards, metadata: metadata, hardLink: hardLink, to: staging)
+            } else {
+                names = try SafetensorsShards.write(tensors, metadata: metadata, maxShardBytes: shardLimit, to: staging.path)
+            }
+            let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
+            try configFile.write(JSONValue.object(rewrittenConfig).serializedBytes(options: .prettyPrinted) + [0x0A])
+            try configFile.commit()
+            for file in sideFiles() {
+                try manager.copyItem(at: file, to: staging.appendingPathComponent(file.lastPathComponent))
+            }
+            return try names.reduce(0) { total, name in
+                total + ((try manager.attributesOfItem(atPath: staging.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+            }
         }
         try Self.replaceDirectory(output, with: staging.path, checkReplaceable: checkReplaceable)
         return written
@@ -97,18 +100,21 @@ extension CheckpointRewrite {
 
     /// Puts the finished directory `staging` at `output`. What is there stays whole until the swap,
     /// after `checkReplaceable` accepted it: the two are exchanged atomically where the file system
-    /// can, else the old one is renamed aside first; then the old one, now under the staging name
-    /// (removed on interrupt), is deleted.
+    /// can, else the old one is renamed aside first, with interrupts held off (`PartialOutputs.committing`);
+    /// then the old one, now under the staging name (removed on interrupt), is deleted.
     static func replaceDirectory(_ output: String, with staging: String, checkReplaceable: (String) throws -> Void) throws {
         var info = stat()
         guard lstat(output, &info) == 0 else {
-            guard rename(staging, output) == 0 else {
-                throw FormatError(file: output, "cannot rename the finished directory into place: \(MappedFile.errnoText())")
+            try PartialOutputs.shared.committing { () throws(FormatError) in
+                guard rename(staging, output) == 0 else {
+                    throw FormatError(file: output, "cannot rename the finished directory into place: \(MappedFile.errnoText())")
+                }
             }
             return
         }
         try checkReplaceable(output)
-        if cckpt_exchange_paths(staging, output) != 0 {
+        try PartialOutputs.shared.committing { () throws(FormatError) in
+            guard cckpt_exchange_paths(staging, output) != 0 else { return }
             let aside = staging + "-previous"
             guard rename(output, aside) == 0 else {
                 throw FormatError(file: output, "cannot move the previous output aside: \(MappedFile.errnoText())")

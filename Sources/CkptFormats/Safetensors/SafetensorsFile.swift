@@ -55,12 +55,7 @@ public struct SafetensorsFile: Sendable {
         headerLength = Int(length)
         let header = UnsafeRawBufferPointer(rebasing: all[8..<(8 + headerLength)])
 
-        let root: JSONValue
-        do {
-            root = try JSONParser().parse(header)
-        } catch {
-            throw FormatError(file: file.path, "header is not valid JSON: \(error.message)", offset: 8 + error.offset)
-        }
+        let root = try JSONBudget.parse(header, file: file.path, part: "header", maxBytes: Self.maximumHeaderLength, offset: 8)
         guard let object = root.object else { throw fail("header is not a JSON object", nil) }
         let tensorCount = object.count - (object["__metadata__"] == nil ? 0 : 1)
         guard tensorCount <= maximumTensorCount else {
@@ -113,7 +108,7 @@ public struct SafetensorsFile: Sendable {
         let fail = { (problem: String) in FormatError(file: file, problem, subject: name) }
         guard let entry = value.object else { throw fail("entry is not an object") }
         guard let dtypeName = entry["dtype"]?.string else { throw fail("missing or non-string dtype") }
-        guard let dtype = SafetensorsDType(rawValue: dtypeName) else { throw fail("unknown dtype \"\(dtypeName)\"") }
+        guard let dtype = SafetensorsDType(rawValue: dtypeName) else { throw fail("unknown dtype \"\(QuotedName(dtypeName))\"") }
         guard let shapeValues = entry["shape"]?.array else { throw fail("missing or non-array shape") }
         var shape: [Int] = []
         for dim in shapeValues {

@@ -17,12 +17,7 @@ public struct SafetensorsIndex: Sendable {
 
     /// Parses and validates an index file's bytes.
     public init(bytes: UnsafeRawBufferPointer, path: String) throws(FormatError) {
-        let root: JSONValue
-        do {
-            root = try JSONParser().parse(bytes)
-        } catch {
-            throw FormatError(file: path, "not valid JSON: \(error.message)", offset: error.offset)
-        }
+        let root = try JSONBudget.parse(bytes, file: path, maxBytes: JSONBudget.indexBytes)
         guard let object = root.object, let map = object["weight_map"]?.object else {
             throw FormatError(file: path, "no weight_map object")
         }
@@ -35,7 +30,7 @@ public struct SafetensorsIndex: Sendable {
                 throw FormatError(file: path, "weight_map value is not a string", subject: tensor)
             }
             guard Self.isPlainFileName(shard) else {
-                throw FormatError(file: path, "shard name \"\(shard)\" is not a plain file name", subject: tensor)
+                throw FormatError(file: path, "shard name \"\(QuotedName(shard))\" is not a plain file name", subject: tensor)
             }
             if seen.insert(shard).inserted {
                 shards.append(shard)

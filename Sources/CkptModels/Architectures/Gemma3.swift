@@ -51,7 +51,7 @@ struct Gemma3: Architecture {
             description.slidingLayers = Self.slidingLayers(count: description.layerCount, pattern: pattern)
         }
         description.slidingRope = ModelDescription.Rope(
-            style: .neox, dimensions: description.rope.dimensions, theta: try gguf.metadata.double(".rope.freq_base_swa") ?? 10000)
+            style: .neox, dimensions: description.rope.dimensions, theta: try gguf.metadata.positive(".rope.freq_base_swa") ?? 10000)
     }
 
     func huggingFaceNames(for description: ModelDescription) -> TensorNameScheme { Gemma2().huggingFaceNames(for: description) }

@@ -26,7 +26,7 @@ struct OLMo3: Architecture {
             sliding = Set(flags.indices.filter { flags[$0] })
         }
         Self.slide(&description, layers: sliding)
-        description.slidingRope?.theta = try gguf.metadata.double(".rope.freq_base_swa") ?? description.rope.theta
+        description.slidingRope?.theta = try gguf.metadata.positive(".rope.freq_base_swa") ?? description.rope.theta
     }
 
     func huggingFaceNames(for description: ModelDescription) -> TensorNameScheme { OLMo2().huggingFaceNames(for: description) }

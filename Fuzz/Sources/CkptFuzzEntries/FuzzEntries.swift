@@ -1,0 +1,1 @@
+../../../Tests/CkptModelsTests/FuzzEntries.swift
