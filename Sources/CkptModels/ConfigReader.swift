@@ -70,6 +70,12 @@ public struct ConfigReader: Sendable {
         }
     }
 
+    /// `key` as the file spells it: GGUF keys starting with "." under the architecture's prefix.
+    public func keyName(_ key: String) -> String {
+        guard case .gguf(_, let prefix) = source, key.hasPrefix(".") else { return key }
+        return prefix + key.dropFirst()
+    }
+
     private func lookup(_ key: String) -> (value: Value, text: String)? {
         switch source {
         case .json(let object):

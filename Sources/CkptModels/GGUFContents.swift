@@ -33,4 +33,20 @@ public struct GGUFContents: Sendable {
 
     /// Whether the tensors are known and the last layer has no `blk.N.` + `suffix`.
     public func lacks(_ suffix: String) -> Bool { tensors != nil && !has(suffix) }
+
+    /// The sliding-window layers `attention.sliding_window_pattern` states: a flag per layer, or a period
+    /// `n` (every layer but each `n`-th slides, all of them for 0, as in llama.cpp); without the key,
+    /// every layer but each `defaultPeriod`-th.
+    func slidingLayers(layerCount: Int, defaultPeriod: Int) throws(ModelError) -> Set<Int> {
+        let key = ".attention.sliding_window_pattern"
+        if metadata.isArray(key), let flags = try metadata.flags(key) {
+            guard flags.count == layerCount else {
+                throw ModelError(
+                    file: metadata.file, "\(metadata.keyName(key)) lists \(flags.count) layers, block_count is \(layerCount)")
+            }
+            return Set(flags.indices.filter { flags[$0] })
+        }
+        let period = try metadata.int(key, in: 0...10_000) ?? defaultPeriod
+        return Set((0..<layerCount).filter { period == 0 || ($0 + 1) % period != 0 })
+    }
 }

@@ -26,19 +26,7 @@ struct EXAONE4: Architecture {
         Self.norms(&description)
         guard let window = try gguf.metadata.int(".attention.sliding_window", in: 0...Int(Int32.max)), window > 0 else { return }
         description.slidingWindow = window
-        var sliding = Set((0..<description.layerCount).filter { ($0 + 1) % 4 != 0 })
-        if gguf.metadata.isArray(".attention.sliding_window_pattern"),
-            let flags = try gguf.metadata.flags(".attention.sliding_window_pattern")
-        {
-            guard flags.count == description.layerCount else {
-                throw ModelError(
-                    file: gguf.metadata.file,
-                    "exaone4.attention.sliding_window_pattern lists \(flags.count) layers, block_count is \(description.layerCount)")
-            }
-            sliding = Set(flags.indices.filter { flags[$0] })
-        } else if let period = try gguf.metadata.int(".attention.sliding_window_pattern", in: 1...10_000) {
-            sliding = Set((0..<description.layerCount).filter { ($0 + 1) % period != 0 })
-        }
+        let sliding = try gguf.slidingLayers(layerCount: description.layerCount, defaultPeriod: 4)
         Self.globalNoPE(&description, sliding: sliding)
     }
 

@@ -37,19 +37,7 @@ struct Gemma3: Architecture {
         description.finalSoftcap = try gguf.metadata.double(".final_logit_softcapping").map(Float.init)
         guard let window = try gguf.metadata.int(".attention.sliding_window", in: 0...Int(Int32.max)), window > 0 else { return }
         description.slidingWindow = window
-        if gguf.metadata.isArray(".attention.sliding_window_pattern"),
-            let flags = try gguf.metadata.flags(".attention.sliding_window_pattern")
-        {
-            guard flags.count == description.layerCount else {
-                throw ModelError(
-                    file: gguf.metadata.file,
-                    "gemma3.attention.sliding_window_pattern lists \(flags.count) layers, block_count is \(description.layerCount)")
-            }
-            description.slidingLayers = Set(flags.indices.filter { flags[$0] })
-        } else {
-            let pattern = try gguf.metadata.int(".attention.sliding_window_pattern", in: 0...10_000) ?? Self.defaultPattern
-            description.slidingLayers = Self.slidingLayers(count: description.layerCount, pattern: pattern)
-        }
+        description.slidingLayers = try gguf.slidingLayers(layerCount: description.layerCount, defaultPeriod: Self.defaultPattern)
         description.slidingRope = ModelDescription.Rope(
             style: .neox, dimensions: description.rope.dimensions, theta: try gguf.metadata.positive(".rope.freq_base_swa") ?? 10000)
     }

@@ -16,15 +16,7 @@ struct OLMo3: Architecture {
     func refine(_ description: inout ModelDescription, gguf: GGUFContents, window: Int) throws(ModelError) {
         description.family = families[0]
         description.slidingWindow = window
-        var sliding = Set((0..<description.layerCount).filter { ($0 + 1) % 4 != 0 })
-        if let flags = try gguf.metadata.flags(".attention.sliding_window_pattern") {
-            guard flags.count == description.layerCount else {
-                throw ModelError(
-                    file: gguf.metadata.file,
-                    "olmo2.attention.sliding_window_pattern lists \(flags.count) layers, block_count is \(description.layerCount)")
-            }
-            sliding = Set(flags.indices.filter { flags[$0] })
-        }
+        let sliding = try gguf.slidingLayers(layerCount: description.layerCount, defaultPeriod: 4)
         Self.slide(&description, layers: sliding)
         description.slidingRope?.theta = try gguf.metadata.positive(".rope.freq_base_swa") ?? description.rope.theta
     }
