@@ -23,6 +23,8 @@ public final class MappedFile: @unchecked Sendable {
     let descriptor: Int32
     /// Where the mapping is recorded for the SIGBUS handler (`cckpt_register_mapping`), or -1.
     private let mappingSlot: Int32
+    /// The file's identity and modification time when it was opened, for `checkUnchanged`.
+    private let opened: (device: UInt, inode: UInt, modified: timespec)
 
     /// Opens and maps `path` read-only. Only a regular file is opened: a FIFO, socket or device is
     /// refused by kind, and the open itself does not block (`O_NONBLOCK`: a FIFO with no writer would
@@ -55,6 +57,7 @@ public final class MappedFile: @unchecked Sendable {
         self.size = size
         self.base = base
         self.descriptor = fd
+        opened = (UInt(info.st_dev), UInt(info.st_ino), info.st_mtim)
         mappingSlot = cckpt_register_mapping(base, size, fd, path)
     }
 
@@ -83,7 +86,9 @@ public final class MappedFile: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : size)
     }
 
-    /// Fails if the file on disk is now shorter than when it was mapped (reads past its end would fault).
+    /// Fails if the file changed since it was mapped: shorter (reads past its end would fault), written
+    /// in place (the mapping would show a mix of old and new bytes), or replaced at its path by another
+    /// file (what was read is no longer what the path names).
     public func checkUnchanged() throws(FormatError) {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
@@ -91,6 +96,13 @@ public final class MappedFile: @unchecked Sendable {
         }
         if Int(info.st_size) < size {
             throw FormatError(file: path, "file shrank from \(size) to \(info.st_size) bytes while in use")
+        }
+        if info.st_mtim.tv_sec != opened.modified.tv_sec || info.st_mtim.tv_nsec != opened.modified.tv_nsec {
+            throw FormatError(file: path, "changed while in use: written to since it was opened")
+        }
+        var current = stat()
+        if stat(path, &current) != 0 || UInt(current.st_dev) != opened.device || UInt(current.st_ino) != opened.inode {
+            throw FormatError(file: path, "changed while in use: replaced by another file since it was opened")
         }
     }
 
