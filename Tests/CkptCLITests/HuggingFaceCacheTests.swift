@@ -18,6 +18,9 @@ import Testing
         try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: repository.appendingPathComponent("refs"), withIntermediateDirectories: true)
+        try Data(#"{"version": "1.0"}"#.utf8).write(to: blobs.appendingPathComponent("blob2"))
+        try FileManager.default.createSymbolicLink(
+            atPath: snapshot.appendingPathComponent("tokenizer.json").path, withDestinationPath: "../../blobs/blob2")
         for (index, file) in ["config.json", "model.safetensors"].enumerated() {
             let blob = "blob\(index)"
             try FileManager.default.copyItem(
@@ -73,10 +76,35 @@ import Testing
         #expect(plan.status == 0, "\(plan.stderr)")
         let convert = try runCkpt(["convert", "hf:tiny-org/tiny-llama", output, "--precompute-first-layer"], environment: environment)
         #expect(convert.status == 0, "\(convert.stderr)")
+        // The tokenizer, a link into the cache's blobs, is copied as the file it names.
+        let tokenizer = URL(fileURLWithPath: output).appendingPathComponent("tokenizer.json")
+        #expect(try FileManager.default.attributesOfItem(atPath: tokenizer.path)[.type] as? FileAttributeType == .typeRegular)
+        #expect(try Data(contentsOf: tokenizer) == Data(#"{"version": "1.0"}"#.utf8))
         let validate = try runCkpt(["validate", "hf:tiny-org/tiny-llama", output], environment: environment)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
         let missing = try runCkpt(["inspect", "hf:tiny-org/absent"], environment: environment)
         #expect(missing.status == 2)
         #expect(missing.stderr.hasPrefix("ckpt: error: hf:tiny-org/absent: not in the Hugging Face cache"))
+    }
+}
+
+/// A side file `convert` copies (a tokenizer) is held to what the model's own files are: a FIFO is
+/// refused at once rather than read forever.
+@Suite(.removesTemporaryDirectories) struct SideFileTests {
+    @Test func aFifoTokenizerIsRefused() throws {
+        let model = try makeScopedTemporaryDirectory("fifo-side")
+        for file in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(
+                at: Samples.url("tiny/llama/hf-f32/\(file)"), to: model.appendingPathComponent(file))
+        }
+        let fifo = model.appendingPathComponent("tokenizer.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let output = try makeScopedTemporaryDirectory("fifo-side-out").appendingPathComponent("out").path
+        let timed = try runCkpt(["convert", model.path, output, "--precompute-first-layer"], within: 60)
+        #expect(!timed.timedOut)
+        let run = timed.run
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("ckpt: error: ") && run.stderr.contains("is a FIFO, not a regular file"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 }

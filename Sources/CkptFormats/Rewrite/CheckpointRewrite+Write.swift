@@ -49,8 +49,9 @@ extension CheckpointRewrite {
             let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
             try configFile.write(JSONValue.object(rewrittenConfig).serializedBytes(options: .prettyPrinted) + [0x0A])
             try configFile.commit()
-            for file in sideFiles() {
-                try manager.copyItem(at: file, to: staging.appendingPathComponent(file.lastPathComponent))
+            for file in try sideFiles() {
+                // The file itself, not a link to it (a Hugging Face cache's links are relative to its snapshot).
+                try manager.copyItem(at: file.resolvingSymlinksInPath(), to: staging.appendingPathComponent(file.lastPathComponent))
             }
             return try names.reduce(0) { total, name in
                 total + ((try manager.attributesOfItem(atPath: staging.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
@@ -90,12 +91,18 @@ extension CheckpointRewrite {
     }
 
     /// The side files beside the source (beside its config.json), copied so the output is complete.
-    func sideFiles() -> [URL] {
+    func sideFiles() throws(FormatError) -> [URL] {
         let directory =
             source.configPath.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? URL(fileURLWithPath: source.path).deletingLastPathComponent()
         let contents = (try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? []
-        return contents.filter { Self.isSideFile($0.lastPathComponent) }
+        let files = contents.filter { Self.isSideFile($0.lastPathComponent) }
+        // Copied as they are, so held to what the model's own files are: regular, and inside the directory.
+        for file in files {
+            if let problem = FileKind.problem(at: file.path) { throw FormatError(file: file.path, problem) }
+            try ContainedFile.check(file.path, in: directory.path)
+        }
+        return files
     }
 
     /// Puts the finished directory `staging` at `output`. What is there stays whole until the swap,
