@@ -46,7 +46,6 @@ public struct GGUFContents: Sendable {
             }
             return Set(flags.indices.filter { flags[$0] })
         }
-        let period = try metadata.int(key, in: 0...10_000) ?? defaultPeriod
-        return Set((0..<layerCount).filter { period == 0 || ($0 + 1) % period != 0 })
+        return ModelDescription.slidingLayers(count: layerCount, period: try metadata.int(key, in: 0...10_000) ?? defaultPeriod)
     }
 }

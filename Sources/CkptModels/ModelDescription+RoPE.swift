@@ -115,6 +115,12 @@ extension ModelDescription {
 }
 
 extension ModelDescription {
+    /// Every layer of `count` but each `period`-th (counting from 1) slides; a period of 0 makes all slide,
+    /// as in llama.cpp (Gemma 3's default 6, OLMo 3's and EXAONE 4's 4).
+    static func slidingLayers(count: Int, period: Int) -> Set<Int> {
+        Set((0..<count).filter { period == 0 || ($0 + 1) % period != 0 })
+    }
+
     /// The RoPE scaling GGUF metadata states (docs/architectures.md, "GGUF metadata keys"): `rope.scaling.type`
     /// none, linear or yarn. llama.cpp derives YaRN's attention factor from the factor unless
     /// `yarn_attn_factor` is given, or DeepSeek's `yarn_log_multiplier` says mscale equals mscale_all_dim.

@@ -17,7 +17,7 @@ struct EXAONE4: Architecture {
             sliding = Set((0..<description.layerCount).filter { Array(pattern)[$0 % pattern.count] == "L" })
         } else {
             let period = try config.int("sliding_window_pattern", in: 1...10_000) ?? 4
-            sliding = Set((0..<description.layerCount).filter { ($0 + 1) % period != 0 })
+            sliding = ModelDescription.slidingLayers(count: description.layerCount, period: period)
         }
         Self.globalNoPE(&description, sliding: sliding)
     }

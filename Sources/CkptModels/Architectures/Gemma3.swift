@@ -24,7 +24,7 @@ struct Gemma3: Architecture {
         description.qkNorm = ModelDescription.QKNorm(scope: .sharedAcrossHeads, norm: description.norm)
         if description.slidingWindow == nil { description.slidingWindow = 4096 }
         let pattern = try config.int("sliding_window_pattern", in: 1...10_000) ?? Self.defaultPattern
-        description.slidingLayers = Self.slidingLayers(count: description.layerCount, pattern: pattern)
+        description.slidingLayers = ModelDescription.slidingLayers(count: description.layerCount, period: pattern)
         if description.slidingRope == nil {
             description.slidingRope = ModelDescription.Rope(style: .neox, dimensions: description.rope.dimensions, theta: 10000)
         }
@@ -43,9 +43,4 @@ struct Gemma3: Architecture {
     }
 
     func huggingFaceNames(for description: ModelDescription) -> TensorNameScheme { Gemma2().huggingFaceNames(for: description) }
-
-    /// Every layer but each `pattern`-th (counting from 1) slides; a pattern of 0 makes all slide, as in llama.cpp.
-    static func slidingLayers(count: Int, pattern: Int) -> Set<Int> {
-        Set((0..<count).filter { pattern == 0 || ($0 + 1) % pattern != 0 })
-    }
 }

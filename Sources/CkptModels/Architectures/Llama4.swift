@@ -47,7 +47,7 @@ struct Llama4: Architecture {
             throw ModelError(file: metadata.file, "llama4 without chunked attention (attention.sliding_window 0) is not supported")
         }
         let period = try metadata.int(".attention.sliding_window_pattern", in: 1...10_000) ?? 4
-        description.noRopeLayers = Set((0..<description.layerCount).filter { ($0 + 1) % 4 == 0 })
+        description.noRopeLayers = SmolLM3.everyNth(4, of: description.layerCount)
         description.attentionChunkSize = 8192
         description.chunkedLayers = Set((0..<description.layerCount).filter { $0 % period < period - 1 })
         description.attentionTemperature = ModelDescription.AttentionTemperature(floorScale: 8192, scale: 0.1)

@@ -9,7 +9,7 @@ struct OLMo3: Architecture {
     func refine(_ description: inout ModelDescription, huggingFace config: ConfigReader) throws(ModelError) {
         OLMo2.postNorms(&description)
         if description.slidingWindow == nil { description.slidingWindow = 4096 }
-        Self.slide(&description, layers: Set((0..<description.layerCount).filter { ($0 + 1) % 4 != 0 }))
+        Self.slide(&description, layers: ModelDescription.slidingLayers(count: description.layerCount, period: 4))
     }
 
     /// An `olmo2` GGUF with `attention.sliding_window`: its layers flagged by `attention.sliding_window_pattern`.
