@@ -21,7 +21,9 @@ struct CausalAttention {
     /// Multiplies q at position `p` by `log(floor((p + 1) / floorScale) + 1) · scale + 1` (Llama 4's NoPE layers).
     var temperature: (floorScale: Float, scale: Float)? = nil
 
-    /// `q (n, heads·hd)`, `k (n, kvHeads·hd)`, `v (n, kvHeads·vd)` → context `(n, heads·vd)`.
+    /// `q (n, heads·hd)`, `k (n, kvHeads·hd)`, `v (n, kvHeads·vd)` → context `(n, heads·vd)`. The rows may
+    /// hold several sequences back to back, each at positions 0, 1, …: row `i` attends only to rows of
+    /// its own sequence, `i − positions[i]` to `i`.
     func apply(q: [Float], k: [Float], v: [Float], positions: [Int]) -> [Float] {
         let n = positions.count
         let hd = headDim
@@ -35,7 +37,7 @@ struct CausalAttention {
         for h in 0..<heads {
             let g = h / group
             for i in 0..<n {
-                var first = window.map { max(0, i - $0 + 1) } ?? 0
+                var first = max(i - positions[i], window.map { i - $0 + 1 } ?? 0)
                 if let chunk { first = max(first, i - positions[i] % chunk) }
                 let count = i - first + 1
                 let qOffset = (i * heads + h) * hd

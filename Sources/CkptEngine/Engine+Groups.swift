@@ -26,32 +26,35 @@ extension Engine {
     /// 1 to L−1 and the head are this engine's for every run; a run reading a converted model's table
     /// therefore gives that converted model's logits only when its other tensors are this model's,
     /// which `validate`'s structure check establishes before it runs the original and converted models
-    /// together. Each layer's weights (and each chunk of the head) are decoded once for all runs; each
-    /// group's rows go through the head as one product, exactly as when the group runs alone.
+    /// together. A group's runs are stacked, so each layer is one product per weight matrix for the
+    /// group (attention keeps every run to its own rows), exactly as when the group runs alone; each
+    /// layer's weights (and each chunk of the head) are decoded once for all groups. A group whose runs
+    /// have the tokens and layer-0 token-local parts of an earlier group's, bit for bit, would compute
+    /// the same numbers all the way: it is run once and its logits shared.
     /// `progress(layer, layers)` is called as layers complete.
     public func logits(groups: [[Run]], progress: ((Int, Int) -> Void)? = nil) throws(ModelError) -> [[[Float]]] {
         let m = description
         for token in groups.joined().flatMap(\.tokens) where token < 0 || token >= m.vocabSize {
             throw ModelError(file: model.checkpoint.path, "token id \(token) is outside the vocabulary, 0 to \(m.vocabSize - 1)")
         }
-        let runs = Array(groups.joined())
-        let engine = cache == nil && runs.count > 1 ? Engine(model: model, cache: WeightCache(policy: .currentLayer)) : self
-        let positions = runs.map { Array(0..<$0.tokens.count) }
-        var states: [[Float]] = []
-        for (run, position) in zip(runs, positions) {
-            var local: TokenLocal
-            switch run.layerZero {
-            case .table(let converted):
-                guard let table = converted.table else {
-                    throw ModelError(file: converted.checkpoint.path, "has no precomputed first-layer table")
-                }
-                local = try table.rows(run.tokens, of: converted)
-            case .computed:
-                local = try engine.tokenLocal(layer: 0, x: engine.embed(run.tokens))
-            case .stored(let store):
-                local = try store(engine.tokenLocal(layer: 0, x: engine.embed(run.tokens)), run.tokens.count)
+        let engine = cache == nil && groups.count > 1 ? Engine(model: model, cache: WeightCache(policy: .currentLayer)) : self
+        var locals: [[TokenLocal]] = []
+        for group in groups { locals.append(try engine.layerZeroParts(group)) }
+        // The groups that run, and for each group the one that computes it.
+        var distinct: [Int] = []
+        var source: [Int] = []
+        for g in groups.indices {
+            let twin = distinct.first { other in
+                groups[other].map(\.tokens) == groups[g].map(\.tokens)
+                    && zip(locals[other], locals[g]).allSatisfy { $0.sameBits(as: $1) }
             }
-            states.append(try engine.finishBlock(layer: 0, local, positions: position))
+            if twin == nil { distinct.append(g) }
+            source.append(distinct.firstIndex(of: twin ?? g)!)
+        }
+        let positions = distinct.map { g in groups[g].flatMap { Array(0..<$0.tokens.count) } }
+        var states: [[Float]] = []
+        for (g, position) in zip(distinct, positions) {
+            states.append(try engine.finishBlock(layer: 0, TokenLocal(stacking: locals[g]), positions: position))
         }
         progress?(1, m.layerCount)
         for layer in 1..<m.layerCount {
@@ -60,23 +63,45 @@ extension Engine {
             }
             progress?(layer + 1, m.layerCount)
         }
-        var groupStates: [(x: [Float], rows: Int)] = []
-        var first = 0
-        for group in groups {
-            groupStates.append((Array(states[first..<(first + group.count)].joined()), group.reduce(0) { $0 + $1.tokens.count }))
-            first += group.count
-        }
-        let heads = try engine.head(groupStates)
-        var result: [[[Float]]] = []
-        for (group, all) in zip(groups, heads) {
-            var logits: [[Float]] = []
+        let heads = try engine.head(zip(states, positions).map { (x: $0, rows: $1.count) })
+        return groups.indices.map { g in
             var start = 0
-            for run in group {
-                logits.append(Array(all[(start * m.vocabSize)..<((start + run.tokens.count) * m.vocabSize)]))
-                start += run.tokens.count
+            return groups[g].map { run in
+                defer { start += run.tokens.count }
+                return Array(heads[source[g]][(start * m.vocabSize)..<((start + run.tokens.count) * m.vocabSize)])
             }
-            result.append(logits)
         }
-        return result
+    }
+
+    /// Each run's layer-0 token-local part; those computed (also those then stored) in one product.
+    private func layerZeroParts(_ runs: [Run]) throws(ModelError) -> [TokenLocal] {
+        let needComputed = runs.indices.filter {
+            if case .table = runs[$0].layerZero { false } else { true }
+        }
+        var computed: [Int: TokenLocal] = [:]
+        if !needComputed.isEmpty {
+            let all = try tokenLocal(layer: 0, x: embed(needComputed.flatMap { runs[$0].tokens }))
+            let count = needComputed.reduce(0) { $0 + runs[$1].tokens.count }
+            var start = 0
+            for index in needComputed {
+                computed[index] = all.rows(start..<(start + runs[index].tokens.count), of: count)
+                start += runs[index].tokens.count
+            }
+        }
+        var locals: [TokenLocal] = []
+        for (index, run) in runs.enumerated() {
+            switch run.layerZero {
+            case .table(let converted):
+                guard let table = converted.table else {
+                    throw ModelError(file: converted.checkpoint.path, "has no precomputed first-layer table")
+                }
+                locals.append(try table.rows(run.tokens, of: converted))
+            case .computed:
+                locals.append(computed[index]!)
+            case .stored(let store):
+                locals.append(try store(computed[index]!, run.tokens.count))
+            }
+        }
+        return locals
     }
 }

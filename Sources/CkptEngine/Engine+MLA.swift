@@ -48,12 +48,11 @@ extension Engine {
         var q = local.q
         var keyRope = local.keyRope
         if let rope = m.rope(layer: layer) {
-            let rotary = RotaryEmbedding(rope, sequenceLength: (positions.max() ?? 0) + 1)
             // The pe part ends each head of q: rotate from its offset with the head's stride.
             q.withUnsafeMutableBufferPointer {
-                rotary.apply($0.baseAddress! + nope, rows: n, heads: heads, headDim: qkDim, positions: positions)
+                rotate($0.baseAddress! + nope, rope: rope, heads: heads, headDim: qkDim, positions: positions)
             }
-            rotary.apply(&keyRope, rows: n, heads: 1, headDim: mla.ropeDim, positions: positions)
+            rotate(&keyRope, rope: rope, heads: 1, headDim: mla.ropeDim, positions: positions)
         }
         var k = [Float](repeating: 0, count: n * heads * qkDim)
         var v = [Float](repeating: 0, count: n * heads * valueDim)

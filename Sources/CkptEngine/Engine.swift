@@ -164,9 +164,8 @@ public struct Engine: Sendable {
         let m = description
         let n = positions.count
         if let rope = m.rope(layer: layer) {
-            let rotary = RotaryEmbedding(rope, sequenceLength: (positions.max() ?? 0) + 1)
-            rotary.apply(&q, rows: n, heads: m.headCount, headDim: m.headDim, positions: positions)
-            rotary.apply(&k, rows: n, heads: m.kvHeadCount, headDim: m.headDim, positions: positions)
+            rotate(&q, rope: rope, heads: m.headCount, headDim: m.headDim, positions: positions)
+            rotate(&k, rope: rope, heads: m.kvHeadCount, headDim: m.headDim, positions: positions)
         }
         let window = m.slidingLayers.contains(layer) ? m.slidingWindow : nil
         let temperature = m.noRopeLayers.contains(layer) ? m.attentionTemperature.map { ($0.floorScale, $0.scale) } : nil

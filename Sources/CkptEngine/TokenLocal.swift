@@ -36,6 +36,32 @@ public struct TokenLocal: Sendable {
         self.keyRope = keyRope
     }
 
+    /// The parts of several token runs, one after another.
+    init(stacking parts: [TokenLocal]) {
+        self.init(
+            residual: parts.flatMap(\.residual), q: parts.flatMap(\.q), k: parts.flatMap(\.k), v: parts.flatMap(\.v),
+            latent: parts.flatMap(\.latent), keyRope: parts.flatMap(\.keyRope))
+    }
+
+    /// The parts of tokens `range` of these `count`.
+    func rows(_ range: Range<Int>, of count: Int) -> TokenLocal {
+        func slice(_ part: [Float]) -> [Float] {
+            let width = count == 0 ? 0 : part.count / count
+            return Array(part[(range.lowerBound * width)..<(range.upperBound * width)])
+        }
+        return TokenLocal(
+            residual: slice(residual), q: slice(q), k: slice(k), v: slice(v), latent: slice(latent), keyRope: slice(keyRope))
+    }
+
+    /// Whether every part holds the same bits as `other`'s (so anything computed from them is too).
+    func sameBits(as other: TokenLocal) -> Bool {
+        func same(_ a: [Float], _ b: [Float]) -> Bool {
+            a.count == b.count && a.withUnsafeBytes { x in b.withUnsafeBytes { y in x.elementsEqual(y) } }
+        }
+        return same(residual, other.residual) && same(q, other.q) && same(k, other.k) && same(v, other.v)
+            && same(latent, other.latent) && same(keyRope, other.keyRope)
+    }
+
     /// The part a table segment of `kind` holds.
     func part(_ kind: TableSegment.Kind) -> [Float] {
         switch kind {

@@ -247,8 +247,8 @@ public struct Validator {
     /// The original's logits, the converted model's, and the original's with layer 0 stored as the
     /// table stores it (the original's own when the table is f32). When the structure check found the
     /// two files' other tensors identical, the three run `together` through the original's layers, each
-    /// layer decoded once (`Engine.logits(groups:)`, the same arithmetic as three separate runs); else
-    /// each model runs on its own weights.
+    /// layer decoded once and the rounded original shared with the converted model when their layer-0
+    /// rows are the same bits (`Engine.logits(groups:)`); else each model runs on its own weights.
     func logits(_ sequences: [[Int]], together: Bool, progress: @escaping (Int, Int) -> Void) throws -> (
         base: [[Float]], candidate: [[Float]], reference: [[Float]]
     ) {
@@ -377,9 +377,13 @@ public struct Validator {
         let reference = Engine(model: original, cachedLayers: [0])
         let stored = try TableRowReader(model: converted)
         var worst = (ratio: 0.0, token: 0, error: 0.0)
+        var references: [Int: [Double]] = [:]
         for (index, token) in tokens.enumerated() {
             defer { progress(index + 1, tokens.count) }
-            let expected = try reference.tableRowReference(token: token)
+            if references[token] == nil {
+                references = try Self.tableRowReferences(reference, Array(tokens[index..<min(tokens.count, index + 64)]))
+            }
+            let expected = references.removeValue(forKey: token)!
             let row = try stored.row(token)
             for start in stride(from: 0, to: row.count, by: 32) {
                 let block = start..<min(row.count, start + 32)
@@ -394,6 +398,27 @@ public struct Validator {
             }
         }
         return (tokens.count, worst.ratio, worst.token, worst.error)
+    }
+
+    /// `tableRowReference` of each of `tokens`, computed on every core.
+    static func tableRowReferences(_ engine: Engine, _ tokens: [Int]) throws -> [Int: [Double]] {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var rows: [Int: [Double]] = [:]
+        }
+        let results = Results()
+        let threads = ThreadGroup()
+        let workers = min(tokens.count, ProcessInfo.processInfo.activeProcessorCount)
+        for worker in 0..<workers {
+            threads.start {
+                for token in stride(from: worker, to: tokens.count, by: workers).map({ tokens[$0] }) where !threads.hasFailed {
+                    let row = try engine.tableRowReference(token: token)
+                    results.lock.withLock { results.rows[token] = row }
+                }
+            }
+        }
+        try threads.wait()
+        return results.rows
     }
 
     func randomSequences(_ options: Options) -> [[Int]] {
