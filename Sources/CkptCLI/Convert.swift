@@ -42,6 +42,12 @@ struct Convert: ParsableCommand {
     @Flag(help: "Convert even when layer 0's tensors or the table rows computed from them hold NaN or infinity.")
     var allowNonfinite = false
 
+    @Flag(
+        help:
+            "Also write modeling_ckpt.py and config.json's auto_map, so transformers loads the output with trust_remote_code=True (Hugging Face output)."
+    )
+    var transformersCode = false
+
     @Flag(help: "Check everything and report what would be written, without writing.")
     var dryRun = false
 
@@ -76,6 +82,7 @@ struct Convert: ParsableCommand {
         options.hardLinkUnchangedShards = link
         options.compressionLevel = try compressionLevel()
         options.allowNonFinite = allowNonfinite
+        options.transformersCode = transformersCode
         let converter = try Converter(input: input, output: output, options: options)
         if dryRun {
             try ConvertDryRunReport(converter, sizes: converter.sizer.sizes(tableDtype)).print(json: json)

@@ -28,6 +28,9 @@ public struct ConversionOptions: Sendable {
     public var compressionLevel: Int32?
     /// Convert even when layer 0's tensors or the computed rows hold NaN or infinity (`--allow-nonfinite`).
     public var allowNonFinite = false
+    /// Hugging Face output: also write `modeling_ckpt.py` and config.json's `auto_map`, so transformers
+    /// loads the output (`TransformersCode`). Not recorded: the tensors and their metadata do not change.
+    public var transformersCode = false
 
     public init(threads: Int) {
         self.threads = max(1, threads)

@@ -15,6 +15,8 @@ public struct Converter {
     let source: Checkpoint
     let model: Model
     let target: OutputTarget
+    /// The Python file and `auto_map` written with `--transformers-code`.
+    let transformersCode: TransformersCode?
 
     public init(input: String, output: String, options: ConversionOptions) throws {
         self.input = input
@@ -25,6 +27,7 @@ public struct Converter {
         guard model.table == nil else {
             throw FormatError(file: input, "already converted: it holds a precomputed first-layer table")
         }
+        transformersCode = options.transformersCode ? try TransformersCode(source: source, options: options, output: output) : nil
         target = OutputTarget(source: source, input: input, output: output, overwrite: options.overwrite)
         try target.check()
         try checkTableRows()
@@ -117,11 +120,11 @@ public struct Converter {
         } else {
             contents = .plain(.producer { output in _ = try timer.measure { try table.write(to: output, progress: progress) } })
         }
-        let outputBytes = try target.write(
-            Self.rewrite(
-                source: source, model: model, spec: spec, keepOriginal: options.keepOriginal,
-                table: contents.tensors(tableType: tableType, rows: m.vocabSize, width: width)),
-            hardLink: options.hardLinkUnchangedShards)
+        var rewrite = Self.rewrite(
+            source: source, model: model, spec: spec, keepOriginal: options.keepOriginal,
+            table: contents.tensors(tableType: tableType, rows: m.vocabSize, width: width))
+        transformersCode?.apply(to: &rewrite)
+        let outputBytes = try target.write(rewrite, hardLink: options.hardLinkUnchangedShards)
         return ConversionSummary(
             input: input, output: outputPaths[0], format: source.format, tableRows: m.vocabSize, tableWidth: width,
             tableType: tableType.name, tableBytes: tableBytes, compressedTableBytes: contents.compressedBytes,

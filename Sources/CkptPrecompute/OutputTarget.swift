@@ -136,9 +136,11 @@ struct OutputTarget {
         }
     }
 
-    /// Names a Hugging Face conversion writes: shards, their index, config.json and the copied side files.
+    /// Names a Hugging Face conversion writes: shards, their index, config.json, the copied side files
+    /// and `--transformers-code`'s file.
     static func isWrittenByConvert(_ name: String) -> Bool {
         name.hasSuffix(".safetensors") || name == SafetensorsIndex.fileName || name == "config.json" || CheckpointRewrite.isSideFile(name)
+            || name == TransformersCode.fileName
     }
 
     private static func isConvertedConfig(_ path: String) -> Bool {

@@ -20,7 +20,7 @@ extension CheckpointRewrite {
     /// Hugging Face: writes the directory `output` — the safetensors file(s) (a sharded source keeps
     /// its shards, the unchanged ones cloned whole: a reflink, a direct or in-kernel copy, or with
     /// `hardLink` a hard link), the index, the rewritten config.json and the tokenizer files beside the
-    /// source — into a temporary directory beside it, then swaps it in (`replaceDirectory`). Errors
+    /// source, and `addedFiles` — into a temporary directory beside it, then swaps it in (`replaceDirectory`). Errors
     /// name `output`, never the temporary directory. Returns the bytes of the safetensors files and index.
     public func writeDirectory(
         _ output: String, hardLink: Bool, checkReplaceable: (String) throws -> Void
@@ -49,6 +49,11 @@ extension CheckpointRewrite {
             let configFile = try OutputFile(path: staging.appendingPathComponent("config.json").path)
             try configFile.write(JSONValue.object(rewrittenConfig).serializedBytes(options: .prettyPrinted) + [0x0A])
             try configFile.commit()
+            for (name, bytes) in addedFiles {
+                let file = try OutputFile(path: staging.appendingPathComponent(name).path)
+                try file.write(bytes)
+                try file.commit()
+            }
             for file in try sideFiles() {
                 // The file itself, not a link to it (a Hugging Face cache's links are relative to its snapshot).
                 try manager.copyItem(at: file.resolvingSymlinksInPath(), to: staging.appendingPathComponent(file.lastPathComponent))

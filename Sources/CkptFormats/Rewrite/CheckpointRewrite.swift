@@ -45,6 +45,8 @@ public struct CheckpointRewrite {
     public var safetensorsMetadata: [(key: String, value: String)] = []
     /// Hugging Face: config.json keys set (in place when the key exists).
     public var configChanges: [(key: String, value: JSONValue)] = []
+    /// Hugging Face: further files written beside config.json (name in the directory, contents).
+    public var addedFiles: [(name: String, bytes: [UInt8])] = []
 
     public init(source: Checkpoint) {
         self.source = source
