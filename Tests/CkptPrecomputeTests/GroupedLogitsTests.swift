@@ -1,10 +1,11 @@
 import CkptEngine
 import CkptFormats
 import CkptModels
-@testable import CkptPrecompute
 import CkptTestSupport
 import Foundation
 import Testing
+
+@testable import CkptPrecompute
 
 /// `validate` runs the original, the converted model and the rounded original through the original's
 /// layers in one pass (`Engine.logits(groups:)`); that must give exactly, bit for bit, what running
