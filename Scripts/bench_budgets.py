@@ -29,37 +29,30 @@ def numbers_json(size):
     return b'{"a":[' + b",".join([b"0"] * count) + b"]}"
 
 
+def members(size, total, item):
+    """`item % 0`, `item % 1`, ... joined by commas, added while the running length, from `total`
+    (what surrounds them) plus each member and its comma, is below `size`."""
+    parts, index = [], 0
+    while total < size:
+        parts.append(item % index)
+        total += len(parts[-1]) + 1
+        index += 1
+    return b",".join(parts)
+
+
 def keys_json(size):
     """`{"k0":0,"k1":0,...}`: a flat object of about `size` bytes."""
-    parts, total, index = [], 2, 0
-    while total < size:
-        item = b'"k%x":0' % index
-        parts.append(item)
-        total += len(item) + 1
-        index += 1
-    return b"{" + b",".join(parts) + b"}"
+    return b"{" + members(size, 2, b'"k%x":0') + b"}"
 
 
 def index_json(size):
     """A shard index whose weight_map maps many short tensor names to one shard."""
-    parts, total, index = [], 40, 0
-    while total < size:
-        item = b'"%x":"s.safetensors"' % index
-        parts.append(item)
-        total += len(item) + 1
-        index += 1
-    return b'{"metadata":{},"weight_map":{' + b",".join(parts) + b"}}"
+    return b'{"metadata":{},"weight_map":{' + members(size, 40, b'"%x":"s.safetensors"') + b"}}"
 
 
 def safetensors_tiny_tensors(size):
     """A safetensors file whose header lists as many zero-byte U8 tensors as `size` bytes hold."""
-    parts, total, index = [], 2, 0
-    while total < size:
-        item = b'"%x":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}' % index
-        parts.append(item)
-        total += len(item) + 1
-        index += 1
-    header = b"{" + b",".join(parts) + b"}"
+    header = b"{" + members(size, 2, b'"%x":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}') + b"}"
     return struct.pack("<Q", len(header)) + header
 
 

@@ -33,7 +33,7 @@ import Testing
     @Test(.requiresTmpfs) func linkAcrossFileSystemsFallsBackToACopy() throws {
         let dir = try makeScopedTemporaryDirectory("link-across")
         let source = dir.appendingPathComponent("wide").path
-        try WideShardedModel.write(to: source, vocabulary: 1_000)
+        try WideVocabularyModel.write(to: source, vocabulary: 1_000)
         let reference = dir.appendingPathComponent("reference").path
         #expect(try runCkpt(["convert", source, reference, "--precompute-first-layer"]).status == 0)
         let disk = try #require(SmallDisk(bytes: 16 << 20))
@@ -41,7 +41,7 @@ import Testing
         let output = disk.url.appendingPathComponent("out").path
         let run = try runCkpt(["convert", source, output, "--precompute-first-layer", "--link"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try WideShardedModel.hashes(of: output) == WideShardedModel.hashes(of: reference))
+        #expect(try WideVocabularyModel.hashes(of: output) == WideVocabularyModel.hashes(of: reference))
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk.url.path) == ["out"])
     }
 
@@ -49,7 +49,7 @@ import Testing
     @Test(.requiresTmpfs, .requiresLoopExt4) func diskThatFillsDuringTheWrite() throws {
         let dir = try makeScopedTemporaryDirectory("disk-fills")
         let source = dir.appendingPathComponent("wide").path
-        try WideShardedModel.write(to: source, vocabulary: 8_000)
+        try WideVocabularyModel.write(to: source, vocabulary: 8_000)
         let disk = try #require(OvercommittedExt4(megabytes: 64, backingMegabytes: 3))
         defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
         let output = disk.url.appendingPathComponent("out").path
@@ -63,7 +63,7 @@ import Testing
     func diskThatFailsDuringTheWrite(_ options: [String]) throws {
         let dir = try makeScopedTemporaryDirectory("disk-fails")
         let source = dir.appendingPathComponent("wide").path
-        try WideShardedModel.write(to: source, vocabulary: 8_000)
+        try WideVocabularyModel.write(to: source, vocabulary: 8_000)
         let disk = try #require(LoopExt4(megabytes: 64))
         defer { withExtendedLifetime(disk) {} }  // mounted until the test ends
         let output = disk.url.appendingPathComponent("out").path

@@ -37,7 +37,7 @@ import Testing
             let run = try runCkpt(
                 ["convert", source, reference.appendingPathComponent("out.gguf").path, "--precompute-first-layer"] + variant)
             #expect(run.status == 0, "\(run.stderr)")
-            references.append(try WideShardedModel.hashes(of: reference.path))
+            references.append(try WideVocabularyModel.hashes(of: reference.path))
         }
         let outputDirectory = dir.appendingPathComponent("race")
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: false)
@@ -63,7 +63,7 @@ import Testing
                             && stderr.split(separator: "\n").count == 1),
                     "round \(round): exit \(process.terminationStatus): \(stderr)")
             }
-            let now = try WideShardedModel.hashes(of: outputDirectory.path)
+            let now = try WideVocabularyModel.hashes(of: outputDirectory.path)
             #expect(references.contains(now), "round \(round): \(now.keys.sorted())")
         }
     }

@@ -17,7 +17,7 @@ import Testing
     @Test func signalsAtRandomTimesStopEveryConversionCleanly() throws {
         let dir = try makeScopedTemporaryDirectory("signal-loop")
         let source = dir.appendingPathComponent("wide").path
-        try WideShardedModel.write(to: source, vocabulary: 5_000)
+        try WideVocabularyModel.write(to: source, vocabulary: 5_000)
         let output = dir.appendingPathComponent("out").path
         // The complete outputs of each variant, and how long each takes.
         var references: [[String: String]] = []
@@ -28,11 +28,11 @@ import Testing
             let run = try runCkpt(["convert", source, reference, "--precompute-first-layer"] + variant)
             seconds.append(Date().timeIntervalSince(start))
             #expect(run.status == 0, "\(run.stderr)")
-            references.append(try WideShardedModel.hashes(of: reference))
+            references.append(try WideVocabularyModel.hashes(of: reference))
         }
         let first = try runCkpt(["convert", source, output, "--precompute-first-layer"])
         #expect(first.status == 0, "\(first.stderr)")
-        var previous = try WideShardedModel.hashes(of: output)
+        var previous = try WideVocabularyModel.hashes(of: output)
         let expectedEntries = ["out", "reference-0", "reference-1", "wide"]
         var outcomes: [String: Int] = [:]
         var generator = SplitMix64(seed: 14)
@@ -43,7 +43,7 @@ import Testing
             let result = try signalled(
                 ["convert", source, output, "--precompute-first-layer", "--force"] + Self.variants[variant],
                 signal: signal.number, after: delay)
-            let now = try WideShardedModel.hashes(of: output)
+            let now = try WideVocabularyModel.hashes(of: output)
             let label = "run \(run) (\(signal.name) after \(Int(delay * 1000)) ms)"
             switch result.outcome {
             case .signalDeath(let number):
@@ -78,15 +78,7 @@ import Testing
     /// `ckpt inspect MODEL | head -1`: the reader is gone before ckpt writes; ckpt exits, not killed.
     @Test func closedStdoutIsNoSignalDeath() throws {
         for arguments in [["inspect", Samples.url("tiny/llama/model.gguf").path], ["plan", Samples.url("tiny/llama/model.gguf").path]] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = Self.defaultSigpipe + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try output.fileHandleForReading.close()
-            try process.run()
-            process.waitUntilExit()
+            let process = try Self.runWithClosedStdout(arguments)
             #expect(process.terminationReason == .exit, "\(arguments[0]): killed by signal \(process.terminationStatus)")
         }
     }
@@ -94,16 +86,8 @@ import Testing
     @Test func convertWithClosedStdoutLeavesAWholeOutputOrNothing() throws {
         let dir = try makeScopedTemporaryDirectory("signal-pipe")
         let output = dir.appendingPathComponent("out.gguf").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
-            Self.defaultSigpipe + ["convert", Samples.url("tiny/llama/model.gguf").path, output, "--precompute-first-layer", "--json"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try pipe.fileHandleForReading.close()
-        try process.run()
-        process.waitUntilExit()
+        let process = try Self.runWithClosedStdout(
+            ["convert", Samples.url("tiny/llama/model.gguf").path, output, "--precompute-first-layer", "--json"])
         #expect(process.terminationReason == .exit, "killed by signal \(process.terminationStatus)")
         let entries = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(entries == [] || entries == ["out.gguf"], "left \(entries)")
@@ -112,6 +96,21 @@ import Testing
     /// Runs ckpt with SIGPIPE's default action, as from a shell: the test runner ignores it, and an
     /// ignored signal stays ignored across exec.
     static var defaultSigpipe: [String] { ["--default-signal=PIPE", ckptExecutable.path] }
+
+    /// Runs `ckpt arguments` to its end (with SIGPIPE's default action) writing into a pipe whose reading
+    /// end is closed before it starts, as `ckpt … | head -1` once head has gone.
+    static func runWithClosedStdout(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = defaultSigpipe + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try output.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit()
+        return process
+    }
 
     enum Outcome: Equatable {
         case exit(Int32)

@@ -1,5 +1,3 @@
-import CkptFormats
-import CkptStorage
 import CkptTestSupport
 import Foundation
 import Testing
@@ -68,7 +66,7 @@ import Testing
     @Test func convertToADirectoryStopsAndKeepsThePreviousOutput() throws {
         let dir = try makeScopedTemporaryDirectory("signal-hf")
         let source = dir.appendingPathComponent("wide").path
-        try Self.writeWideVocabularyLlama(to: source, vocabulary: 200_000)
+        try WideVocabularyModel.write(to: source, vocabulary: 200_000, sharded: false)
         let output = dir.appendingPathComponent("out").path
         let run = try runCkpt(["convert", source, output, "--precompute-first-layer"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -79,37 +77,6 @@ import Testing
         expectStoppedAtOnce(result, message: "ckpt: error: \(output): interrupted; the partial output was removed\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["out", "wide"])
         #expect(try sha256File(output + "/model.safetensors") == previous)
-    }
-
-    /// The tiny llama with a `vocabulary`-row embedding and head of random values: a table whose
-    /// zstd:19 compression takes seconds.
-    static func writeWideVocabularyLlama(to directory: String, vocabulary: Int) throws {
-        let tiny = Samples.url("tiny/llama/hf-f32")
-        let checkpoint = try Checkpoint.open(tiny.path)
-        let tensors = try checkpoint.tensors.map { tensor throws -> SafetensorsWriter.Tensor in
-            guard tensor.name == "model.embed_tokens.weight" || tensor.name == "lm_head.weight" else {
-                return try SafetensorsWriter.Tensor(
-                    name: tensor.name, dtype: .f32, shape: tensor.shape, source: .mapped(checkpoint.file(of: tensor), offset: tensor.offset)
-                )
-            }
-            let width = tensor.shape[1]
-            return try SafetensorsWriter.Tensor(
-                name: tensor.name, dtype: .f32, shape: [vocabulary, width],
-                source: .producer { sink in
-                    var generator = SplitMix64(seed: UInt64(tensor.name.count))
-                    for _ in 0..<vocabulary {
-                        let row = (0..<width).map { _ in Float(generator.nextUnit() - 0.5) * 0.1 }
-                        try sink.write(row.withUnsafeBytes { Array($0) })
-                    }
-                })
-        }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let file = try OutputFile(path: directory + "/model.safetensors")
-        try SafetensorsWriter(metadata: [("format", "pt")], tensors: tensors).write(to: file)
-        try file.commit()
-        var config = try String(contentsOf: tiny.appendingPathComponent("config.json"), encoding: .utf8)
-        config = config.replacingOccurrences(of: "\"vocab_size\": 300", with: "\"vocab_size\": \(vocabulary)")
-        try config.write(toFile: directory + "/config.json", atomically: true, encoding: .utf8)
     }
 
     @Test func validateStopsAtOnce() throws {

@@ -20,23 +20,39 @@ public var ckptExecutable: URL {
 
 /// Runs `ckpt` with `arguments` and collects its exit status and output.
 public func runCkpt(_ arguments: [String], environment: [String: String]? = nil) throws -> CkptRun {
+    try StartedCkpt(arguments, environment: environment).finish()
+}
+
+/// `ckpt` started with `arguments`, both pipes read on threads of their own so that a full pipe cannot
+/// block it.
+final class StartedCkpt: @unchecked Sendable {
     let process = Process()
-    process.executableURL = ckptExecutable
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes concurrently so a full pipe cannot block the child.
-    nonisolated(unsafe) var errData = Data()
-    let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-    errReader.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errReader.isFinished { usleep(1000) }
-    return CkptRun(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+    private var output = Data()
+    private var errors = Data()
+    private var readers: [Thread] = []
+
+    init(_ arguments: [String], environment: [String: String]?) throws {
+        process.executableURL = ckptExecutable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        readers = [
+            Thread { self.output = out.fileHandleForReading.readDataToEndOfFile() },
+            Thread { self.errors = err.fileHandleForReading.readDataToEndOfFile() },
+        ]
+        for reader in readers { reader.start() }
+    }
+
+    /// Waits for the process and its output.
+    func finish() -> CkptRun {
+        process.waitUntilExit()
+        while readers.contains(where: { !$0.isFinished }) { usleep(1000) }
+        return CkptRun(
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: errors, as: UTF8.self))
+    }
 }
